@@ -1,0 +1,1 @@
+"""giar: government information-disclosure annual reports → validated, typed, traceable data."""

@@ -1,0 +1,240 @@
+"""Stage 3a, grid: the text of one table region becomes rows of cells, each cell with its span.
+
+Every repair is a named step recorded on the row or grid it touched, so a user can see how a row was built:
+
+- ``split_tabs`` / ``split_pipes`` / ``split_spaces``: how a line became cells
+- ``drop_separator``: a markdown ``|---|`` line
+- ``drop_page_furniture``: a page number or running footer inside the table
+- ``join_cell_lines``: one-cell-per-line text (each cell on its own line) rebuilt into rows
+- ``split_trailing_numbers``: numbers printed after a label with single spaces ("行政许可 97")
+- ``join_label_fragments``: a label cut over several lines by a narrow column (attached in match)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+from .model import Cell, Grid, Number, Region, Row
+from .sections import Line, lines
+
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_FURNITURE = re.compile(
+    r"^\s*(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3}|page\s*\d+)\s*$",
+    re.I,
+)
+_NUM = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_NUM_TOKEN = re.compile(r"^[+-]?\d[\d,，]*(?:\.\d+)?$")
+_DASHES = {"—", "-", "/", "无", "——", "－", "–", "―", "—/—", "\\", "－－", "--"}
+_UNIT = re.compile(r"^(?P<num>.*?)(?P<unit>万元|元|件|个|条|项|次)$")
+_SPACES2 = re.compile(r"\t| {2,}")
+
+ValueKind = Literal["number", "dash", "blank", "text"]
+
+
+@dataclass(frozen=True)
+class Value:
+    kind: ValueKind
+    value: Optional[Number] = None
+    unit: Optional[str] = None
+
+
+def parse_value(text: str) -> Value:
+    """What one cell holds: a number (full-width, thousands separators and stray spaces tolerated), a dash, a
+    blank, or text."""
+    s = text.strip().replace(" ", "").replace("\u3000", "")
+    if s == "":
+        return Value("blank")
+    if s in _DASHES:
+        return Value("dash", 0)
+    unit = None
+    m = _UNIT.match(s)
+    if m and m.group("num"):
+        s, unit = m.group("num"), m.group("unit")
+    if not _NUM_TOKEN.match(s):
+        return Value("text")
+    s = s.replace(",", "").replace("，", "")
+    if s.startswith("+") and len(s) > 1:
+        s = s[1:]
+    num: Number = float(s) if "." in s else int(s)
+    return Value("number", num, unit)
+
+
+def is_valueish(text: str) -> bool:
+    return parse_value(text).kind != "text"
+
+
+def _cells_from(line: Line, parts: list[tuple[int, int]]) -> list[Cell]:
+    out = []
+    for a, b in parts:
+        raw = line.text[a:b]
+        lead = len(raw) - len(raw.lstrip())
+        trail = len(raw.rstrip())
+        out.append(Cell(text=raw.strip(), span=(line.start + a + lead, line.start + a + max(trail, lead))))
+    return out
+
+
+def _split_on(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    parts, pos = [], 0
+    for m in pattern.finditer(text):
+        parts.append((pos, m.start()))
+        pos = m.end()
+    parts.append((pos, len(text)))
+    return parts
+
+
+def split_line(line: Line) -> tuple[list[Cell], str]:
+    """Cells of one line and how it was split."""
+    t = line.text
+    st = t.strip()
+    if st.startswith("|") and st.endswith("|") and len(st) > 1:
+        a = t.index("|")
+        b = t.rindex("|")
+        parts = [(a + 1 + s, a + 1 + e) for s, e in _split_on(t[a + 1 : b], re.compile(r"\|"))]
+        return _cells_from(line, parts), "split_pipes"
+    if "\t" in t:
+        return _cells_from(line, _split_on(t, re.compile(r"\t"))), "split_tabs"
+    parts = _split_on(t, re.compile(r" {2,}"))
+    cells = _cells_from(line, parts)
+    how = "split_spaces" if len(cells) > 1 else "line"
+    return _split_trailing_numbers(line, cells, how)
+
+
+def _split_trailing_numbers(line: Line, cells: list[Cell], how: str) -> tuple[list[Cell], str]:
+    """'行政许可 97' or '一、本年新收… 3001 53 0 0 61 4 3119': numbers after a label, single-spaced."""
+    out: list[Cell] = []
+    split = False
+    for c in cells:
+        toks = list(re.finditer(r"\S+", c.text))
+        k = len(toks)
+        while k > 0 and _NUM_TOKEN.match(toks[k - 1].group()) or (k > 0 and toks[k - 1].group() in _DASHES):
+            k -= 1
+        if k == len(toks) or (k == 0 and len(toks) == 1):
+            out.append(c)
+            continue
+        split = True
+        base = c.span[0]
+        if k > 0:
+            out.append(Cell(text=c.text[: toks[k - 1].end()], span=(base, base + toks[k - 1].end())))
+        for tk in toks[k:]:
+            out.append(Cell(text=tk.group(), span=(base + tk.start(), base + tk.end())))
+    return out, ("split_trailing_numbers" if split else how)
+
+
+def build(text: str, region: Region) -> Grid:
+    """The region's lines as rows of cells, furniture and separators dropped, one-cell-per-line rejoined."""
+    src = lines(text, region.start, region.end)
+    rows: list[Row] = []
+    repairs: list[str] = []
+    hows: dict[str, int] = {}
+    for i, line in enumerate(src):
+        if not line.text.strip():
+            rows.append(Row(cells=[], line=i))  # kept as a marker: blank lines separate one-cell-per-line rows
+            continue
+        if _SEPARATOR.match(line.text):
+            repairs.append("drop_separator")
+            continue
+        if _FURNITURE.match(line.text):
+            repairs.append(f"drop_page_furniture:{line.text.strip()}")
+            continue
+        cells, how = split_line(line)
+        hows[how] = hows.get(how, 0) + 1
+        rows.append(Row(cells=cells, line=i, repairs=[how] if how != "line" else []))
+    layout = max(hows, key=lambda k: hows[k]) if hows else "empty"
+    if _one_cell_per_line(rows):
+        rows = _join_cell_lines(rows)
+        layout = "one-cell-per-line"
+        repairs.append("join_cell_lines")
+    rows = [r for r in rows if r.cells]
+    return Grid(region=region.name, layout=layout, rows=rows, repairs=_dedupe(repairs))
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for it in items:
+        seen.setdefault(it, None)
+    return list(seen)
+
+
+def _one_cell_per_line(rows: list[Row]) -> bool:
+    filled = [r for r in rows if r.cells]
+    single = [r for r in filled if sum(1 for c in r.cells if c.text) <= 1]
+    numbers = [r for r in single if any(parse_value(c.text).kind == "number" for c in r.cells)]
+    return len(filled) >= 8 and len(single) >= 0.8 * len(filled) and len(numbers) >= 4
+
+
+def _join_cell_lines(rows: list[Row]) -> list[Row]:
+    """Consecutive non-blank lines form one row; blank lines end it (seed 002's layout)."""
+    out: list[Row] = []
+    cur: list[Cell] = []
+    first = 0
+    for r in rows + [Row(cells=[], line=-1)]:
+        if not r.cells:
+            if cur:
+                out.append(Row(cells=cur, line=first, repairs=["join_cell_lines"]))
+            cur = []
+            continue
+        if not cur:
+            first = r.line
+        texts = [c for c in r.cells if c.text]
+        cur.extend(texts or [Cell(text="", span=r.cells[0].span)])
+    return out
+
+
+# --- rows as label + values --------------------------------------------------------------------------
+
+
+@dataclass
+class DataRow:
+    """A row split into its label (leading text cells) and its value cells."""
+
+    row: Row
+    label_cells: list[Cell]
+    value_cells: list[Cell]
+    before: list[Row]  # label-only rows just before it (fragments that may open its label)
+    after: list[Row]  # label-only rows just after it (fragments that may close its label)
+
+    @property
+    def label(self) -> str:
+        return "".join(c.text for c in self.label_cells)
+
+    def numbers(self) -> int:
+        return sum(1 for c in self.value_cells if parse_value(c.text).kind == "number")
+
+
+def split_row(row: Row) -> tuple[list[Cell], list[Cell]]:
+    """Label cells are those up to the last text cell; the rest are values."""
+    last_text = -1
+    for i, c in enumerate(row.cells):
+        if c.text and not is_valueish(c.text):
+            last_text = i
+    return row.cells[: last_text + 1], row.cells[last_text + 1 :]
+
+
+def data_rows(grid: Grid) -> list[DataRow]:
+    """Rows that hold at least one number, with the label-only rows around them kept as fragments."""
+    out: list[DataRow] = []
+    pending: list[Row] = []
+    for row in grid.rows:
+        labels, values = split_row(row)
+        if any(parse_value(c.text).kind == "number" for c in values):
+            if out:
+                out[-1].after = list(pending)
+            out.append(DataRow(row, labels, values, list(pending), []))
+            pending = []
+        elif any(c.text for c in row.cells):
+            pending.append(row)
+    if out:
+        out[-1].after = list(pending)
+    return out
+
+
+def trim(values: list[Cell], width: int) -> list[Cell]:
+    """Drop blank cells at the ends while there are more cells than columns (tabs before and after a row)."""
+    vals = list(values)
+    while len(vals) > width and vals and not vals[-1].text:
+        vals.pop()
+    while len(vals) > width and vals and not vals[0].text:
+        vals.pop(0)
+    return vals

@@ -1,0 +1,347 @@
+"""Stage 3b, match: place a grid's data rows on the template's rows and columns.
+
+Rows come in template order, so the rows of section 三 are aligned to the template by a small dynamic
+programme that rewards label similarity (rapidfuzz) and keeps template order; a row without a readable label
+still lands by position. Section 二's short subtables are matched by label alone (reports reorder them), and
+section 四's fifteen numbers by position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from rapidfuzz import fuzz
+
+from .grid import DataRow, parse_value, trim
+from .model import Cell, Finding, Number, Provenance
+from .template import REQUESTS_2019, REVIEW_GROUPS, Rule, RowSpec, TableSpec
+
+_NOISE = re.compile(r"[\s#*|()（）\[\]【】、.．,，:：;；\"“”'‘’·\-—_/]+")
+
+
+def norm(label: str) -> str:
+    return _NOISE.sub("", label)
+
+
+def similarity(label: str, spec: RowSpec) -> float:
+    """0..1: how well a printed label (possibly with its group words, possibly a fragment) fits a row."""
+    a = norm(label)
+    if not a:
+        return 0.0
+    best = 0.0
+    for target in (spec.label, spec.full_label, *spec.aliases):
+        b = norm(target)
+        if not b:
+            continue
+        cover = min(1.0, len(a) / len(b))
+        best = max(best, fuzz.ratio(a, b) / 100, fuzz.partial_ratio(a, b) / 100 * cover)
+    return best
+
+
+@dataclass
+class Placed:
+    """Values placed on template keys for one table, with their provenance and what was noticed."""
+
+    values: dict[str, Optional[Number]] = field(default_factory=dict)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    matched_rows: int = 0
+    repairs: list[str] = field(default_factory=list)
+    spare: list[DataRow] = field(default_factory=list)  # rows that belong to no row of this table
+    # printed sums of several template rows (a 2021 table printing one （六）其他处理 row): extra equations
+    sums: dict[str, Number] = field(default_factory=dict)
+    sum_rules: list[Rule] = field(default_factory=list)
+
+    def note(self, kind: str, message: str, key: Optional[str] = None) -> None:
+        self.findings.append(Finding(kind=kind, message=message, key=key))
+
+
+def candidates(row: DataRow) -> list[tuple[str, str | None]]:
+    """The label as printed, and with the fragments around it joined (a narrow column's wrapped label)."""
+    before = "".join(c.text for r in row.before for c in r.cells)
+    after = "".join(c.text for r in row.after for c in r.cells)
+    out: list[tuple[str, str | None]] = [(row.label, None)]
+    if after:
+        out.append((row.label + after, "join_label_fragments:after"))
+    if before:
+        out.append((before + row.label, "join_label_fragments:before"))
+    return out
+
+
+def best_label(row: DataRow, spec: RowSpec) -> tuple[float, str | None]:
+    scored = [(similarity(text, spec), how) for text, how in candidates(row) if text]
+    return max(scored, default=(0.0, None), key=lambda s: s[0])
+
+
+# --- placing the cells of one row ----------------------------------------------------------------------
+
+
+def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs: list[str]) -> bool:
+    """Put a row's cells on its columns when their count fits; otherwise null the row with a finding."""
+    width = len(spec.columns)
+    vals = trim(cells, width)
+    key_row = f"{table}.{spec.key}"
+    if len(vals) != width:
+        printed = " ".join(c.text or "∅" for c in vals)
+        out.note(
+            "ambiguous",
+            f"{key_row}: {len(vals)} cells printed for {width} columns ({printed}); which column each belongs to "
+            "is not determined, so the row is left null",
+            key_row,
+        )
+        for col in spec.columns:
+            out.values[f"{key_row}.{col.key}"] = None
+        return False
+    blanks = []
+    for col, cell in zip(spec.columns, vals):
+        key = f"{key_row}.{col.key}"
+        v = parse_value(cell.text)
+        if v.kind in ("blank", "text"):
+            out.values[key] = None
+            blanks.append(col.key if v.kind == "blank" else f"{col.key} ('{cell.text}')")
+            continue
+        value = v.value
+        if v.kind == "dash":
+            out.note("dash", f"{key}: printed '{cell.text}', read as 0", key)
+        if col.kind == "amount" and v.unit == "元":
+            value = round(float(value) / 10000, 8)  # type: ignore[arg-type]
+            out.note("unit", f"{key}: printed '{cell.text}' in 元, converted to {value} 万元", key)
+        elif col.kind != "amount" and isinstance(value, float):
+            if value != int(value):
+                out.note("ambiguous", f"{key}: a count printed with a fraction ('{cell.text}')", key)
+                out.values[key] = None
+                continue
+            value = int(value)
+        out.values[key] = value
+        out.provenance[key] = Provenance(method="rules", span=cell.span, text=cell.text, repairs=list(repairs))
+    if blanks:
+        out.note("blank", f"{key_row}: printed blank: {', '.join(blanks)} (null unless the arithmetic fixes it)", key_row)
+    return True
+
+
+def _missing(out: Placed, table: str, spec: RowSpec, why: str) -> None:
+    for col in spec.columns:
+        out.values[f"{table}.{spec.key}.{col.key}"] = None
+    out.note("missing", f"{table}.{spec.key}: {why}", f"{table}.{spec.key}")
+
+
+# --- section 三: alignment in template order -----------------------------------------------------------
+
+_UNLABELED = 0.05
+_SKIP_TEMPLATE = -0.15
+_SKIP_DATA = -0.3
+_MIN_SIM = 0.4
+
+
+def _gain(row: DataRow, spec: RowSpec) -> tuple[float, str | None]:
+    if len(norm(row.label)) < 2 and not row.after and not row.before:
+        return _UNLABELED, None
+    sim, how = best_label(row, spec)
+    if len(norm(row.label)) < 2 and sim < 0.6:
+        return _UNLABELED, None  # only fragments around it, and they don't fit: position decides
+    return sim - 0.5, how
+
+
+def align(rows: list[DataRow], specs: tuple[RowSpec, ...]) -> list[tuple[int, int, str | None]]:
+    """Monotone alignment of data rows to template rows maximising label fit; returns (data, template, how)."""
+    n, m = len(rows), len(specs)
+    neg = float("-inf")
+    dp = [[neg] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int, str | None] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    gains = [[_gain(rows[i], specs[j]) for j in range(m)] for i in range(n)]
+    dp[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            cur = dp[i][j]
+            if cur == neg:
+                continue
+            if i < n and j < m:
+                g, how = gains[i][j]
+                if cur + g > dp[i + 1][j + 1]:
+                    dp[i + 1][j + 1], back[i + 1][j + 1] = cur + g, (i, j, how)
+            if j < m and cur + _SKIP_TEMPLATE > dp[i][j + 1]:
+                dp[i][j + 1], back[i][j + 1] = cur + _SKIP_TEMPLATE, (i, j, "skip")
+            if i < n and cur + _SKIP_DATA > dp[i + 1][j]:
+                dp[i + 1][j], back[i + 1][j] = cur + _SKIP_DATA, (i, j, "skip")
+    pairs: list[tuple[int, int, str | None]] = []
+    i, j = n, m
+    while (i, j) != (0, 0):
+        prev = back[i][j]
+        assert prev is not None
+        pi, pj, how = prev
+        if pi == i - 1 and pj == j - 1:
+            pairs.append((pi, pj, how))
+        i, j = pi, pj
+    return pairs[::-1]
+
+
+_AGGREGATE = next(r for r in REQUESTS_2019 if r.key == "other_processing")
+
+
+def _aggregate_other(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[DataRow]:
+    """A 2021 table that prints the old single （六）其他处理 row: its numbers are the sum of the three
+    other_* rows, not any one of them, so they become an equation for the inference step."""
+    parts = [r for r in spec.rows if r.key.startswith("other_") and r.key != "other_processing"]
+    if not parts:
+        return fits
+    keep = []
+    for row in fits:
+        agg = similarity(row.label, _AGGREGATE)
+        if agg >= 0.8 and all(best_label(row, p)[0] < agg - 0.1 for p in parts):
+            tmp = Placed()
+            if place_row(tmp, "requests", _AGGREGATE, row.value_cells, list(row.row.repairs)):
+                for col in _AGGREGATE.columns:
+                    v = tmp.values.get(f"requests.other_processing.{col.key}")
+                    if v is not None:
+                        out.sums[f"requests.other_processing.{col.key}"] = v
+                        out.sum_rules.append(
+                            Rule(
+                                f"printed （六）其他处理:{col.key}",
+                                tuple(f"requests.{p.key}.{col.key}" for p in parts),
+                                (f"requests.other_processing.{col.key}",),
+                            )
+                        )
+                out.note(
+                    "aggregate",
+                    "requests: the table prints one （六）其他处理 row (the 2019 layout) instead of its three "
+                    "2021 sub-rows; its numbers are kept as their sum, and the sub-rows are null unless the "
+                    "arithmetic fixes them",
+                    "requests.other_processing",
+                )
+            continue
+        keep.append(row)
+    return keep
+
+
+def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
+    out = Placed()
+    width = len(spec.rows[0].columns)
+    fits = [r for r in rows if width - 1 <= len(trim(r.value_cells, width)) <= width + 1]
+    fits = _aggregate_other(out, fits, spec)
+    out.spare = [r for r in rows if r not in fits]
+    pairs = align(fits, spec.rows)
+    matched = set()
+    for di, tj, how in pairs:
+        row, rspec = fits[di], spec.rows[tj]
+        label_sim = best_label(row, rspec)[0]
+        if len(norm(row.label)) >= 4 and label_sim < _MIN_SIM and not (row.before or row.after):
+            out.note(
+                "unmatched",
+                f"requests.{rspec.key}: the row printed as '{row.label}' sits at this row's place but its label "
+                f"does not fit (similarity {label_sim:.2f}); left null",
+                f"requests.{rspec.key}",
+            )
+            continue
+        repairs = list(row.row.repairs) + ([how] if how else [])
+        if not row.label.strip():
+            repairs.append("placed_by_position")
+        if place_row(out, "requests", rspec, row.value_cells, repairs):
+            matched.add(tj)
+            out.matched_rows += 1
+    matched_data = {di for di, _, _ in pairs}
+    out.spare += [r for i, r in enumerate(fits) if i not in matched_data]
+    for tj, rspec in enumerate(spec.rows):
+        if tj not in matched and f"requests.{rspec.key}.total" not in out.values:
+            _missing(out, "requests", rspec, "row not found in the document")
+    return out
+
+
+# --- section 二: by label ------------------------------------------------------------------------------
+
+_ACTIVE_MIN = 0.75
+
+
+def match_active(rows: list[DataRow], spec: TableSpec) -> Placed:
+    out = Placed()
+    scored = []
+    for i, row in enumerate(rows):
+        for j, rspec in enumerate(spec.rows):
+            sim, how = best_label(row, rspec)
+            if sim >= _ACTIVE_MIN:
+                scored.append((sim, i, j, how))
+    scored.sort(key=lambda s: -s[0])
+    used_rows, used_specs = set(), set()
+    for sim, i, j, how in scored:
+        if i in used_rows or j in used_specs:
+            continue
+        used_rows.add(i)
+        used_specs.add(j)
+        repairs = list(rows[i].row.repairs) + ([how] if how else [])
+        if place_row(out, "active_disclosure", spec.rows[j], rows[i].value_cells, repairs):
+            out.matched_rows += 1
+    for j, rspec in enumerate(spec.rows):
+        if j not in used_specs:
+            _missing(out, "active_disclosure", rspec, f"row '{rspec.label}' not found in the document")
+    return out
+
+
+# --- section 四: fifteen numbers in order --------------------------------------------------------------
+
+
+def review_cells(rows: list[DataRow]) -> list[list[Cell]]:
+    """Runs of numeric rows whose values together may make the 15 of section 四."""
+    runs: list[list[Cell]] = []
+    cur: list[Cell] = []
+    for r in rows:
+        vals = trim(r.value_cells, 0)
+        if r.label and len(norm(r.label)) > 12:
+            if cur:
+                runs.append(cur)
+            cur = []
+            continue
+        cur.extend(vals)
+    if cur:
+        runs.append(cur)
+    return runs
+
+
+def match_review(rows: list[DataRow]) -> Placed:
+    out = Placed()
+    n = 5 * len(REVIEW_GROUPS)
+    runs = [r for r in review_cells(rows) if len(r) >= n]
+    cells: list[Cell] | None = None
+    repairs: list[str] = []
+    for run in runs:
+        if len(run) == n:
+            cells = run
+            break
+        if len(run) == n + 1:
+            cells, note = _drop_stray(run)
+            if cells is None:
+                out.note("ambiguous", f"review_litigation: {len(run)} numbers printed for {n}; {note}", "review_litigation")
+            else:
+                repairs.append(note)
+            break
+        if len(run) > n + 1 and len(run) % n == 0:
+            cells = run[:n]
+            repairs.append("first_of_repeated_rows")
+            break
+    if cells is None:
+        for g in REVIEW_GROUPS:
+            _missing(out, "review_litigation", g, "its 15 numbers were not found")
+        return out
+    for k, g in enumerate(REVIEW_GROUPS):
+        if place_row(out, "review_litigation", g, cells[5 * k : 5 * k + 5], repairs):
+            out.matched_rows += 1
+    return out
+
+
+def _drop_stray(run: list[Cell]) -> tuple[list[Cell] | None, str]:
+    """One cell too many: keep the one way of dropping a cell that makes every group add up, if unique."""
+    fits: dict[tuple, list[int]] = {}
+    for drop in range(len(run)):
+        rest = run[:drop] + run[drop + 1 :]
+        nums = [parse_value(c.text).value for c in rest]
+        if any(v is None for v in nums):
+            continue
+        if all(sum(nums[5 * k : 5 * k + 4]) == nums[5 * k + 4] for k in range(3)):  # type: ignore[arg-type]
+            fits.setdefault(tuple(nums), []).append(drop)
+    if len(fits) == 1:
+        (vals, drops), = fits.items()
+        i = drops[0]
+        return run[:i] + run[i + 1 :], f"drop_stray_cell:{i + 1}"
+    return None, f"{len(fits)} different readings add up, so none is chosen"
+
+

@@ -1,0 +1,66 @@
+"""Plain text and markdown: decode by what the bytes are (BOM, UTF-8, then detection), normalise safely."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from charset_normalizer import from_bytes
+
+from ..model import Document, Finding, Format
+
+# One character in, one character out: full-width digits and the punctuation numbers use, and odd spaces.
+# Brackets and CJK punctuation stay as printed (labels keep their wording; matching normalises its own copy).
+_FULLWIDTH = {ord("０") + i: ord("0") + i for i in range(10)}
+_FULLWIDTH.update({ord(a): ord(b) for a, b in zip("＋－．％", "+-.%", strict=True)})
+_FULLWIDTH.update({ord(c): ord(" ") for c in "\u3000\xa0\u2002\u2003\u2009"})
+_FULLWIDTH[0xFEFF] = None
+
+
+def normalize(text: str) -> str:
+    """Newlines to \\n and full-width digits/punctuation to ASCII, so numbers read the same everywhere."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.translate(_FULLWIDTH)
+
+
+def decode(data: bytes, declared: Optional[str] = None) -> tuple[str, str]:
+    """Text and the encoding it was read with: BOM, then a declared charset, then UTF-8, then detection."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    for enc in filter(None, (_gb(declared), "utf-8")):
+        try:
+            return data.decode(enc), enc
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = from_bytes(data).best()
+    enc = _gb(best.encoding) if best is not None else "gb18030"
+    try:
+        return data.decode(enc), enc
+    except (UnicodeDecodeError, LookupError):
+        return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _gb(encoding: Optional[str]) -> Optional[str]:
+    """GB2312 and GBK are subsets of GB18030: decode with the superset so rare characters survive."""
+    if encoding and encoding.lower().replace("-", "").replace("_", "") in {"gb2312", "gbk", "gb18030", "cp936", "euccn"}:
+        return "gb18030"
+    return encoding
+
+
+def is_markdown(text: str) -> bool:
+    lines = text.splitlines()
+    pipes = sum(1 for l in lines if l.lstrip().startswith("|") and l.rstrip().endswith("|"))
+    heads = sum(1 for l in lines if l.startswith("#"))
+    return pipes >= 3 or heads >= 2
+
+
+def read_text(data: bytes, source: str, fmt: Optional[Format] = None) -> Document:
+    text, enc = decode(data)
+    text = normalize(text)
+    findings = []
+    if enc not in ("utf-8", "utf-8-sig"):
+        findings.append(Finding(kind="encoding", message=f"decoded as {enc}", stage="read"))
+    if fmt is None:
+        fmt = "markdown" if is_markdown(text) else "text"
+    return Document(source=source, format=fmt, text=text, findings=findings)

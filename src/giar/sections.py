@@ -1,0 +1,120 @@
+"""Stage 2, locate: find the six sections and the three table regions.
+
+Headings are matched by their words, not their ordinals: reports number their own chapters 一…六 and restart
+一/二/三 for the tables (corpus 008), repeat headings, or lose one at a page break (seed 003). A table is
+anchored on what it contains (its row and column labels); the nearest heading before that content, if any,
+opens its region.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from .model import Region
+from .template import TEMPLATES, TEXT_SECTIONS
+
+_MAX_HEADING = 48
+_DECOR = re.compile(r"^[#\s>*|]*")
+_SPACE = re.compile(r"[ \t]+")
+
+# What a table's body prints, whatever its heading says.
+_CONTENT = {
+    "active_disclosure": re.compile(r"第二十条\s*第\s*[（(]\s*[一五六八九]\s*[)）]\s*项"),
+    "requests": re.compile(r"本\s*年\s*新\s*收|上\s*年\s*结\s*转\s*政\s*府"),
+    "review_litigation": re.compile(r"结\s*果\s*维\s*持|尚\s*未\s*审\s*结|复议后起诉|未经复议"),
+}
+_TABLE_HEADINGS = {
+    name: (spec.heading,) + spec.heading_aliases for name, spec in TEMPLATES["2021"].tables.items()
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def squashed(self) -> str:
+        return _SPACE.sub("", _DECOR.sub("", self.text)).strip()
+
+
+def lines(text: str, start: int = 0, end: Optional[int] = None) -> list[Line]:
+    end = len(text) if end is None else end
+    out: list[Line] = []
+    pos = start
+    for raw in text[start:end].split("\n"):
+        out.append(Line(pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    return out
+
+
+def _is_heading(line: Line, words: tuple[str, ...]) -> bool:
+    sq = line.squashed
+    return 0 < len(sq) <= _MAX_HEADING and any(w in sq for w in words) and not _CONTENT["active_disclosure"].search(sq)
+
+
+def headings(all_lines: list[Line], words: tuple[str, ...]) -> list[Line]:
+    return [l for l in all_lines if _is_heading(l, words)]
+
+
+def locate(text: str) -> list[Region]:
+    """Regions for overview, the three tables, problems and other, in document order; absent ones omitted."""
+    all_lines = lines(text)
+    regions: list[Region] = []
+
+    # Tables: content first, then the heading nearest before it.
+    prev_end = 0
+    for name, words in _TABLE_HEADINGS.items():
+        content = next((l for l in all_lines if l.start >= prev_end and _CONTENT[name].search(l.text)), None)
+        heads = [l for l in headings(all_lines, words) if l.start >= prev_end]
+        if content is not None:
+            before = [h for h in heads if h.start <= content.start]
+            if before and _near(text, before[-1], content):
+                regions.append(Region(name=name, start=before[-1].start, end=len(text), how="heading"))
+            else:
+                regions.append(Region(name=name, start=content.start, end=len(text), how="content"))
+        elif heads:
+            regions.append(Region(name=name, start=heads[0].start, end=len(text), how="heading"))
+        else:
+            continue
+        prev_end = regions[-1].start + 1
+
+    first_table = min((r.start for r in regions), default=len(text))
+    last_table = max((r.start for r in regions), default=0)
+    # Text sections: overview before the tables, problems and other after them.
+    over = headings([l for l in all_lines if l.start < first_table], TEXT_SECTIONS["overview"])
+    if over:
+        regions.append(Region(name="overview", start=over[0].start, end=first_table, how="heading"))
+    tail = [l for l in all_lines if l.start > last_table]
+    probs = headings(tail, TEXT_SECTIONS["problems"])
+    others = headings(tail, TEXT_SECTIONS["other"])
+    if probs:
+        regions.append(Region(name="problems", start=probs[0].start, end=len(text), how="heading"))
+    if others:
+        regions.append(Region(name="other", start=others[-1].start, end=len(text), how="heading"))
+
+    regions.sort(key=lambda r: r.start)
+    for i, r in enumerate(regions[:-1]):
+        if r.name != "overview":
+            regions[i] = r.model_copy(update={"end": regions[i + 1].start})
+    return regions
+
+
+def _near(text: str, heading: Line, content: Line) -> bool:
+    """A heading opens a table only if little prose stands between them (a later chapter may reuse words)."""
+    between = text[heading.end : content.start]
+    return len(re.sub(r"\s", "", between)) < 400
+
+
+def body(text: str, region: Region) -> str:
+    """A text section without its heading line."""
+    nl = text.find("\n", region.start, region.end)
+    start = region.end if nl < 0 else nl + 1
+    return text[start : region.end].strip()
+
+
+def title_lines(text: str, limit: int = 20) -> list[Line]:
+    return [l for l in lines(text)[:200] if l.squashed][:limit]

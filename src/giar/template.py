@@ -1,0 +1,283 @@
+"""The two national templates as data: every table, row and column, their keys and printed labels.
+
+This is the one place the template's wording lives (SCHEMA.md). Sections, the grid parser, matching, the
+validator, the LLM prompts and the scorer all read it; no other module spells a label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+TemplateName = Literal["2019", "2021"]
+TABLES = ("active_disclosure", "requests", "review_litigation")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: Literal["count", "signed", "amount"] = "count"
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    key: str
+    label: str
+    group: str = ""  # printed group label (（三）不予公开 …) or article (第二十条第（一）项)
+    columns: tuple[Column, ...] = ()
+    aliases: tuple[str, ...] = ()  # older or alternative wording seen in real reports
+
+    @property
+    def full_label(self) -> str:
+        return f"{self.group}{self.label}"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    heading: str  # the section heading that introduces it
+    heading_aliases: tuple[str, ...]
+    rows: tuple[RowSpec, ...]
+    header_words: tuple[str, ...] = ()  # words only this table's header or body prints
+
+    def row(self, key: str) -> RowSpec:
+        for r in self.rows:
+            if r.key == key:
+                return r
+        raise KeyError(key)
+
+    def keys(self) -> list[str]:
+        return [f"{self.name}.{r.key}.{c.key}" for r in self.rows for c in r.columns]
+
+
+@dataclass(frozen=True)
+class Template:
+    name: TemplateName
+    tables: dict[str, TableSpec] = field(default_factory=dict)
+
+    def keys(self) -> list[str]:
+        return [k for t in self.tables.values() for k in t.keys()]
+
+
+# --- section 二 ----------------------------------------------------------------------------------------
+
+_C2019_ART1 = (
+    Column("new_made", "本年新制作数量"),
+    Column("new_published", "本年新公开数量"),
+    Column("total_published", "对外公开总数量"),
+)
+_C2019_ITEMS = (
+    Column("previous_count", "上一年项目数量"),
+    Column("change", "本年增/减", "signed"),
+    Column("decisions", "处理决定数量"),
+)
+_C2019_FEES = _C2019_ITEMS[:2]
+_C2019_PROC = (
+    Column("projects", "采购项目数量"),
+    Column("amount_wan", "采购总金额（单位：万元，保留4位小数）", "amount"),
+)
+ART = {n: f"第二十条第（{n}）项" for n in ("一", "五", "六", "八", "九")}
+
+ACTIVE_2019 = (
+    RowSpec("regulations", "规章", ART["一"], _C2019_ART1),
+    RowSpec("normative_documents", "规范性文件", ART["一"], _C2019_ART1, ("行政规范性文件",)),
+    RowSpec("administrative_licensing", "行政许可", ART["五"], _C2019_ITEMS),
+    RowSpec("other_external_services", "其他对外管理服务事项", ART["五"], _C2019_ITEMS),
+    RowSpec("administrative_penalty", "行政处罚", ART["六"], _C2019_ITEMS),
+    RowSpec("administrative_coercion", "行政强制", ART["六"], _C2019_ITEMS),
+    RowSpec("administrative_fees", "行政事业性收费", ART["八"], _C2019_FEES),
+    RowSpec("centralized_procurement", "政府集中采购", ART["九"], _C2019_PROC),
+)
+
+_C2021_ART1 = (
+    Column("issued", "本年制发件数"),
+    Column("repealed", "本年废止件数"),
+    Column("in_force", "现行有效件数"),
+)
+_C2021_DEC = (Column("decisions", "本年处理决定数量"),)
+ACTIVE_2021 = (
+    RowSpec("regulations", "规章", ART["一"], _C2021_ART1),
+    RowSpec("normative_documents", "行政规范性文件", ART["一"], _C2021_ART1, ("规范性文件",)),
+    RowSpec("administrative_licensing", "行政许可", ART["五"], _C2021_DEC),
+    RowSpec("administrative_penalty", "行政处罚", ART["六"], _C2021_DEC),
+    RowSpec("administrative_coercion", "行政强制", ART["六"], _C2021_DEC),
+    RowSpec(
+        "administrative_fees",
+        "行政事业性收费",
+        ART["八"],
+        (Column("amount_wan", "本年收费金额（单位：万元）", "amount"),),
+    ),
+)
+
+# --- section 三 ----------------------------------------------------------------------------------------
+
+APPLICANTS = (
+    Column("natural_person", "自然人"),
+    Column("commercial", "商业企业"),
+    Column("research", "科研机构"),
+    Column("social_welfare", "社会公益组织"),
+    Column("legal_services", "法律服务机构"),
+    Column("other", "其他"),
+)
+REQUEST_COLUMNS = APPLICANTS + (Column("total", "总计"),)
+
+_RESULT = "三、本年度办理结果"
+_DENIED = "（三）不予公开"
+_UNABLE = "（四）无法提供"
+_DECLINED = "（五）不予处理"
+_OTHER = "（六）其他处理"
+
+
+def _r(key: str, label: str, group: str = "", aliases: tuple[str, ...] = ()) -> RowSpec:
+    return RowSpec(key, label, group, REQUEST_COLUMNS, aliases)
+
+
+_REQ_HEAD = (
+    _r("new_received", "一、本年新收政府信息公开申请数量"),
+    _r("carried_over", "二、上年结转政府信息公开申请数量"),
+    _r("granted", "（一）予以公开", _RESULT),
+    _r("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", _RESULT),
+    _r("denied_state_secret", "1.属于国家秘密", _DENIED),
+    _r("denied_prohibited_by_law", "2.其他法律行政法规禁止公开", _DENIED, ("2.其他法律法规禁止公开",)),
+    _r("denied_security_stability", "3.危及“三安全一稳定”", _DENIED),
+    _r("denied_third_party_rights", "4.保护第三方合法权益", _DENIED),
+    _r("denied_internal_affairs", "5.属于三类内部事务信息", _DENIED),
+    _r("denied_process_info", "6.属于四类过程性信息", _DENIED),
+    _r("denied_enforcement_files", "7.属于行政执法案卷", _DENIED),
+    _r("denied_administrative_query", "8.属于行政查询事项", _DENIED),
+    _r("unable_not_held", "1.本机关不掌握相关政府信息", _UNABLE),
+    _r("unable_needs_creation", "2.没有现成信息需要另行制作", _UNABLE),
+    _r("unable_unclear", "3.补正后申请内容仍不明确", _UNABLE),
+    _r("declined_petition", "1.信访举报投诉类申请", _DECLINED),
+    _r("declined_repeated", "2.重复申请", _DECLINED),
+    _r("declined_publication", "3.要求提供公开出版物", _DECLINED),
+    _r("declined_excessive", "4.无正当理由大量反复申请", _DECLINED),
+    _r("declined_confirmation", "5.要求行政机关确认或重新出具已获取信息", _DECLINED),
+)
+_REQ_TAIL = (
+    _r("total_processed", "（七）总计", _RESULT),
+    _r("carried_forward", "四、结转下年度继续办理"),
+)
+REQUESTS_2019 = _REQ_HEAD + (_r("other_processing", "（六）其他处理", _RESULT),) + _REQ_TAIL
+REQUESTS_2021 = (
+    _REQ_HEAD
+    + (
+        _r("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", _OTHER),
+        _r("other_unpaid_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", _OTHER),
+        _r("other_other", "3.其他", _OTHER),
+    )
+    + _REQ_TAIL
+)
+OUTCOME_ROWS_2019 = tuple(r.key for r in REQUESTS_2019[2:-2])
+OUTCOME_ROWS_2021 = tuple(r.key for r in REQUESTS_2021[2:-2])
+
+# --- section 四 ----------------------------------------------------------------------------------------
+
+REVIEW_COLUMNS = (
+    Column("upheld", "结果维持"),
+    Column("corrected", "结果纠正"),
+    Column("other", "其他结果"),
+    Column("pending", "尚未审结"),
+    Column("total", "总计"),
+)
+REVIEW_GROUPS = (
+    RowSpec("review", "行政复议", "", REVIEW_COLUMNS),
+    RowSpec("litigation_direct", "未经复议直接起诉", "行政诉讼", REVIEW_COLUMNS),
+    RowSpec("litigation_after_review", "复议后起诉", "行政诉讼", REVIEW_COLUMNS),
+)
+
+# --- the tables ----------------------------------------------------------------------------------------
+
+_ACTIVE_HEADING = ("主动公开政府信息情况", ("主动公开政府信息", "主动公开"))
+_REQUESTS_HEADING = (
+    "收到和处理政府信息公开申请情况",
+    ("收到和处理政府信息公开申请", "政府信息公开申请情况", "依申请公开"),
+)
+_REVIEW_HEADING = (
+    "政府信息公开行政复议、行政诉讼情况",
+    ("政府信息公开行政复议和行政诉讼情况", "行政复议、行政诉讼", "行政复议和行政诉讼", "行政复议"),
+)
+
+
+def _tables(active: tuple[RowSpec, ...], requests: tuple[RowSpec, ...]) -> dict[str, TableSpec]:
+    return {
+        "active_disclosure": TableSpec("active_disclosure", *_ACTIVE_HEADING, active, ("第二十条", "信息内容")),
+        "requests": TableSpec("requests", *_REQUESTS_HEADING, requests, ("本年新收", "上年结转", "申请人情况")),
+        "review_litigation": TableSpec(
+            "review_litigation", *_REVIEW_HEADING, REVIEW_GROUPS, ("结果维持", "尚未审结", "复议后起诉")
+        ),
+    }
+
+
+TEMPLATES: dict[str, Template] = {
+    "2019": Template("2019", _tables(ACTIVE_2019, REQUESTS_2019)),
+    "2021": Template("2021", _tables(ACTIVE_2021, REQUESTS_2021)),
+}
+
+# Words that tell the templates apart in the tables themselves (SCHEMA "Which template").
+TEMPLATE_MARKERS: dict[str, tuple[str, ...]] = {
+    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "第二十条第（九）项", "政府集中采购"),
+    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额", "逾期不补正", "缴纳费用"),
+}
+
+# --- the other sections ------------------------------------------------------------------------------
+
+TEXT_SECTIONS = {
+    "overview": ("总体情况",),
+    "problems": ("存在的主要问题及改进情况", "存在的主要问题", "主要问题及改进"),
+    "other": ("其他需要报告的事项", "其他需要报告"),
+}
+SECTION_ORDER = ("overview", "active_disclosure", "requests", "review_litigation", "problems", "other")
+SECTION_ORDINALS = ("一", "二", "三", "四", "五", "六")
+
+# --- arithmetic ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """lhs cells sum to rhs cells, each given as 'table.row.column'."""
+
+    name: str
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return self.lhs + self.rhs
+
+
+def rules(template: TemplateName) -> list[Rule]:
+    """The four arithmetic rules of SCHEMA.md, expanded to one equation per row, column or group."""
+    req = "requests"
+    outcome = OUTCOME_ROWS_2019 if template == "2019" else OUTCOME_ROWS_2021
+    out: list[Rule] = []
+    for c in REQUEST_COLUMNS:
+        k = c.key
+        out.append(
+            Rule(
+                f"rule1:{k}",
+                (f"{req}.new_received.{k}", f"{req}.carried_over.{k}"),
+                (f"{req}.total_processed.{k}", f"{req}.carried_forward.{k}"),
+            )
+        )
+    for r in TEMPLATES[template].tables[req].rows:
+        out.append(
+            Rule(f"rule2:{r.key}", tuple(f"{req}.{r.key}.{c.key}" for c in APPLICANTS), (f"{req}.{r.key}.total",))
+        )
+    for c in REQUEST_COLUMNS:
+        out.append(
+            Rule(f"rule3:{c.key}", tuple(f"{req}.{r}.{c.key}" for r in outcome), (f"{req}.total_processed.{c.key}",))
+        )
+    for g in REVIEW_GROUPS:
+        parts = tuple(f"review_litigation.{g.key}.{c.key}" for c in REVIEW_COLUMNS[:4])
+        out.append(Rule(f"rule4:{g.key}", parts, (f"review_litigation.{g.key}.total",)))
+    return out
+
+
+def column(template: TemplateName, key: str) -> Column:
+    table, row, col = key.split(".")
+    for c in TEMPLATES[template].tables[table].row(row).columns:
+        if c.key == col:
+            return c
+    raise KeyError(key)
