@@ -212,13 +212,17 @@ def split_row(row: Row) -> tuple[list[Cell], list[Cell]]:
     return row.cells[: last_text + 1], row.cells[last_text + 1 :]
 
 
-def data_rows(grid: Grid) -> list[DataRow]:
-    """Rows that hold at least one number, with the label-only rows around them kept as fragments."""
+def data_rows(grid: Grid, structured: bool = False) -> list[DataRow]:
+    """Rows that hold at least one number, with the label-only rows around them kept as fragments.
+
+    In a structured table (HTML, DOCX) a labelled row whose cells are all blank is a real row of blanks; in
+    text, such a row is the tail of a wrapped label (seed 000's 「于行政 执法案 卷」 followed by tabs)."""
     out: list[DataRow] = []
     pending: list[Row] = []
     for row in grid.rows:
         labels, values = split_row(row)
-        if any(parse_value(c.text).kind == "number" for c in values):
+        blank_row = structured and labels and len(values) >= 2 and all(not c.text for c in values)
+        if blank_row or any(parse_value(c.text).kind == "number" for c in values):
             if out:
                 out[-1].after = list(pending)
             out.append(DataRow(row, labels, values, list(pending), []))

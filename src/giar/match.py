@@ -78,6 +78,61 @@ def best_label(row: DataRow, spec: RowSpec) -> tuple[float, str | None]:
 # --- placing the cells of one row ----------------------------------------------------------------------
 
 
+def windows(cells: list[Cell], width: int) -> list[int]:
+    """Offsets at which ``width`` consecutive cells can be the row's values, every cell outside blank."""
+    if len(cells) <= width:
+        return [0]
+    return [
+        o
+        for o in range(len(cells) - width + 1)
+        if not any(c.text for c in cells[:o]) and not any(c.text for c in cells[o + width :])
+    ]
+
+
+def _fits_sum(cells: list[Cell]) -> bool:
+    """Could the first cells add up to the last (blanks unknown, counts never negative)?"""
+    vals = [parse_value(c.text).value if parse_value(c.text).kind in ("number", "dash") else None for c in cells]
+    *parts, total = vals
+    known = sum(v for v in parts if v is not None)
+    if total is None:
+        return True
+    if any(v is None for v in parts):
+        return known <= total
+    return known == total
+
+
+def choose_window(row: DataRow, width: int, summed: bool, start_col: Optional[int]) -> tuple[list[Cell], Optional[str]]:
+    """The row's value cells: when blank cells at both ends leave several readings, keep those whose own
+    sum holds, then the one starting at the table's usual column; otherwise leave it to the caller to flag."""
+    cells = row.value_cells
+    offs = windows(cells, width)
+    if len(offs) == 1:
+        o = offs[0]
+        return cells[o : o + width] if len(cells) > width else cells, None
+    if not offs:
+        return cells, None
+    if summed:
+        offs = [o for o in offs if _fits_sum(cells[o : o + width])] or offs
+    if len(offs) > 1 and start_col is not None:
+        label_cols = len(row.row.cells) - len(cells)
+        offs = [o for o in offs if label_cols + o == start_col] or offs
+    if len(offs) == 1:
+        o = offs[0]
+        return cells[o : o + width], "choose_value_columns"
+    return cells, None
+
+
+def usual_start(rows: list[DataRow], width: int) -> Optional[int]:
+    """The column where values start in the rows that leave no doubt (structured and tab tables keep it)."""
+    counts: dict[int, int] = {}
+    for r in rows:
+        offs = windows(r.value_cells, width)
+        if len(offs) == 1 and len(r.value_cells) >= width:
+            col = len(r.row.cells) - len(r.value_cells) + offs[0]
+            counts[col] = counts.get(col, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
 def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs: list[str]) -> bool:
     """Put a row's cells on its columns when their count fits; otherwise null the row with a finding."""
     width = len(spec.columns)
@@ -222,6 +277,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
     fits = _aggregate_other(out, fits, spec)
     out.spare = [r for r in rows if r not in fits]
     pairs = align(fits, spec.rows)
+    start = usual_start(fits, width)
     matched = set()
     for di, tj, how in pairs:
         row, rspec = fits[di], spec.rows[tj]
@@ -237,7 +293,10 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
         repairs = list(row.row.repairs) + ([how] if how else [])
         if not row.label.strip():
             repairs.append("placed_by_position")
-        if place_row(out, "requests", rspec, row.value_cells, repairs):
+        cells, chose = choose_window(row, width, True, start)
+        if chose:
+            repairs.append(chose)
+        if place_row(out, "requests", rspec, cells, repairs):
             matched.add(tj)
             out.matched_rows += 1
     matched_data = {di for di, _, _ in pairs}
@@ -269,7 +328,10 @@ def match_active(rows: list[DataRow], spec: TableSpec) -> Placed:
         used_rows.add(i)
         used_specs.add(j)
         repairs = list(rows[i].row.repairs) + ([how] if how else [])
-        if place_row(out, "active_disclosure", spec.rows[j], rows[i].value_cells, repairs):
+        cells, chose = choose_window(rows[i], len(spec.rows[j].columns), False, None)
+        if chose:
+            repairs.append(chose)
+        if place_row(out, "active_disclosure", spec.rows[j], cells, repairs):
             out.matched_rows += 1
     for j, rspec in enumerate(spec.rows):
         if j not in used_specs:
@@ -285,7 +347,11 @@ def review_cells(rows: list[DataRow]) -> list[list[Cell]]:
     runs: list[list[Cell]] = []
     cur: list[Cell] = []
     for r in rows:
-        vals = trim(r.value_cells, 0)
+        vals = list(r.value_cells)
+        while len(vals) > 5 and len(vals) % 5 and not vals[-1].text:  # tabs after the row, not blank cells
+            vals.pop()
+        while len(vals) > 5 and len(vals) % 5 and not vals[0].text:
+            vals.pop(0)
         if r.label and len(norm(r.label)) > 12:
             if cur:
                 runs.append(cur)

@@ -26,8 +26,11 @@ def find_title(text: str) -> Optional[str]:
     for i, line in enumerate(tl[:15]):
         sq = _clean(line.text)
         if "年度报告" in sq or "工作报告" in sq:
-            if len(sq) <= 8 and i > 0:  # "年度报告" alone: the first half is on the line before
-                sq = _clean(tl[i - 1].text) + sq
+            prev = _clean(tl[i - 1].text) if i > 0 else ""
+            if len(sq) <= 8 and prev:  # "年度报告" alone: the first half is on the line before
+                sq = prev + sq
+            elif _YEAR.match(sq) and prev and len(prev) <= 30 and not re.search(r"[。，；：,;:]", prev):
+                sq = prev + sq  # the body's name on its own line above "2024年…年度报告"
             if len(sq) <= 60:
                 return sq
     return None
@@ -77,6 +80,7 @@ def read_meta(text: str, regions: list[Region]) -> tuple[Meta, list[Finding]]:
     if year is None:
         findings.append(Finding(kind="missing", message="year reported on not found", key="meta.year"))
     template, why = decide_template(text, regions, year)
-    findings.append(why)
+    if template is None or "year" in why.message:
+        findings.append(why)  # decided from the tables is the normal case, not a finding
     org = organization(title) if title else None
     return Meta(title=title, organization=org, year=year, template=template), findings

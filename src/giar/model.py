@@ -52,6 +52,7 @@ class Document(Strict):
     text: str
     runs: list[TextRun] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    encoding: Optional[str] = None
 
     def page_box(self, start: int) -> Optional[TextRun]:
         for run in self.runs:

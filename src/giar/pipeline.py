@@ -42,7 +42,7 @@ def parse_tables(doc: Document, regions: list[Region], template: TemplateName, t
         if region is not None:
             grid = build(doc.text, region)
             trace.grids[name] = grid
-            rows = data_rows(grid)
+            rows = data_rows(grid, structured=doc.format in ("html", "docx"))
         trace.rows[name] = rows
         if name == "active_disclosure":
             placed[name] = match_active(rows, tmpl.tables[name])
@@ -62,7 +62,7 @@ def parse_tables(doc: Document, regions: list[Region], template: TemplateName, t
                     )
                     review = spare
             placed[name] = review
-        if region is None:
+        if region is None and not placed[name].matched_rows:
             placed[name].findings.insert(0, Finding(kind="missing", message=f"{name}: table not found", key=name))
     trace.placed = placed
     return placed

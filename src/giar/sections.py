@@ -75,7 +75,8 @@ def locate(text: str) -> list[Region]:
             if before and _near(text, before[-1], content):
                 regions.append(Region(name=name, start=before[-1].start, end=len(text), how="heading"))
             else:
-                regions.append(Region(name=name, start=content.start, end=len(text), how="content"))
+                start = _table_lines_before(all_lines, content, prev_end)
+                regions.append(Region(name=name, start=start, end=len(text), how="content"))
         elif heads:
             regions.append(Region(name=name, start=heads[0].start, end=len(text), how="heading"))
         else:
@@ -101,6 +102,18 @@ def locate(text: str) -> list[Region]:
         if r.name != "overview":
             regions[i] = r.model_copy(update={"end": regions[i + 1].start})
     return regions
+
+
+def _table_lines_before(all_lines: list[Line], content: Line, floor: int) -> int:
+    """Without a heading, a table may begin before its first marker (a fragment starting mid-table):
+    walk back over short non-prose lines."""
+    start = content.start
+    for line in reversed([l for l in all_lines if floor <= l.start < content.start]):
+        sq = line.squashed
+        if len(sq) > 30 or sq.endswith(("。", "；", "：")):
+            break
+        start = line.start
+    return start
 
 
 def _near(text: str, heading: Line, content: Line) -> bool:

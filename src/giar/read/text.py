@@ -6,7 +6,7 @@ from typing import Optional
 
 from charset_normalizer import from_bytes
 
-from ..model import Document, Finding, Format
+from ..model import Document, Format
 
 # One character in, one character out: full-width digits and the punctuation numbers use, and odd spaces.
 # Brackets and CJK punctuation stay as printed (labels keep their wording; matching normalises its own copy).
@@ -58,9 +58,6 @@ def is_markdown(text: str) -> bool:
 def read_text(data: bytes, source: str, fmt: Optional[Format] = None) -> Document:
     text, enc = decode(data)
     text = normalize(text)
-    findings = []
-    if enc not in ("utf-8", "utf-8-sig"):
-        findings.append(Finding(kind="encoding", message=f"decoded as {enc}", stage="read"))
     if fmt is None:
         fmt = "markdown" if is_markdown(text) else "text"
-    return Document(source=source, format=fmt, text=text, findings=findings)
+    return Document(source=source, format=fmt, text=text, encoding=enc)
