@@ -13,6 +13,7 @@ Every repair is a named step recorded on the row or grid it touched, so a user c
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Literal, Optional
 
@@ -40,6 +41,7 @@ class Value:
     unit: Optional[str] = None
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_value(text: str) -> Value:
     """What one cell holds: a number (full-width, thousands separators and stray spaces tolerated), a dash, a
     blank, or text."""
@@ -71,7 +73,7 @@ def _cells_from(line: Line, parts: list[tuple[int, int]]) -> list[Cell]:
         raw = line.text[a:b]
         lead = len(raw) - len(raw.lstrip())
         trail = len(raw.rstrip())
-        out.append(Cell(text=raw.strip(), span=(line.start + a + lead, line.start + a + max(trail, lead))))
+        out.append(Cell(raw.strip(), (line.start + a + lead, line.start + a + max(trail, lead))))
     return out
 
 

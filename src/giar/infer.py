@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from .model import Finding, Number, Provenance
+from .model import Finding, Number
 from .template import Rule, TemplateName, rules
 from .validate import evaluate
 
@@ -52,11 +52,15 @@ def infer(
         for r in [*rules(template), *extra_rules]
         if r.lhs[0].split(".")[0] in tables and all(k in work for k in r.cells)
     ]
+    unknown = {k for k, v in work.items() if v is None}
+    if not unknown:
+        return {}, []
     filled: dict[str, tuple[Number, str]] = {}
     changed = True
+    open_eqs = [r for r in eqs if any(k in unknown for k in r.cells)]
     while changed:
         changed = False
-        for rule in eqs:
+        for rule in open_eqs:
             for k, v in _solve_one(rule, work).items():
                 if work.get(k) is None:
                     work[k] = v
@@ -80,6 +84,3 @@ def infer(
         findings.append(Finding(kind="inferred", key=k, message=f"{k} = {v}: printed blank or lost, fixed by {why}"))
     return {k: v for k, (v, _) in filled.items() if k in values}, findings
 
-
-def provenance(key: str, value: Number, why: str) -> Provenance:
-    return Provenance(method="inferred", text=str(value), repairs=[why])

@@ -9,13 +9,14 @@ section 四's fifteen numbers by position.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Optional
 
 from rapidfuzz import fuzz
 
 from .grid import DataRow, parse_value, trim
-from .model import Cell, Finding, Number, Provenance
+from .model import Cell, Finding, Number
 from .template import REQUESTS_2019, REVIEW_GROUPS, Rule, RowSpec, TableSpec
 
 _NOISE = re.compile(r"[\s#*|()（）\[\]【】、.．,，:：;；\"“”'‘’·\-—_/]+")
@@ -25,19 +26,31 @@ def norm(label: str) -> str:
     return _NOISE.sub("", label)
 
 
+@lru_cache(maxsize=None)
+def targets(spec: RowSpec) -> tuple[str, ...]:
+    """The row's label, its label with group words, and its aliases, normalised."""
+    return tuple(b for b in dict.fromkeys(norm(t) for t in (spec.label, spec.full_label, *spec.aliases)) if b)
+
+
+@lru_cache(maxsize=1 << 16)
+def _pair(a: str, b: str) -> float:
+    """Whole-label ratio, or a fragment's fit discounted by how much of the row label it covers.
+
+    Cached on the strings: reports repeat the template's wording, so a batch mostly hits."""
+    best = fuzz.ratio(a, b) / 100
+    cover = min(1.0, len(a) / len(b))
+    if cover > best:
+        best = max(best, fuzz.partial_ratio(a, b) / 100 * cover)
+    return best
+
+
+def _sim(a: str, tgts: tuple[str, ...]) -> float:
+    return max((_pair(a, b) for b in tgts), default=0.0) if a else 0.0
+
+
 def similarity(label: str, spec: RowSpec) -> float:
     """0..1: how well a printed label (possibly with its group words, possibly a fragment) fits a row."""
-    a = norm(label)
-    if not a:
-        return 0.0
-    best = 0.0
-    for target in (spec.label, spec.full_label, *spec.aliases):
-        b = norm(target)
-        if not b:
-            continue
-        cover = min(1.0, len(a) / len(b))
-        best = max(best, fuzz.ratio(a, b) / 100, fuzz.partial_ratio(a, b) / 100 * cover)
-    return best
+    return _sim(norm(label), targets(spec))
 
 
 @dataclass
@@ -45,7 +58,7 @@ class Placed:
     """Values placed on template keys for one table, with their provenance and what was noticed."""
 
     values: dict[str, Optional[Number]] = field(default_factory=dict)
-    provenance: dict[str, Provenance] = field(default_factory=dict)
+    provenance: dict[str, dict] = field(default_factory=dict)  # Provenance fields, validated with the Report
     findings: list[Finding] = field(default_factory=list)
     matched_rows: int = 0
     repairs: list[str] = field(default_factory=list)
@@ -58,21 +71,34 @@ class Placed:
         self.findings.append(Finding(kind=kind, message=message, key=key))
 
 
-def candidates(row: DataRow) -> list[tuple[str, str | None]]:
-    """The label as printed, and with the fragments around it joined (a narrow column's wrapped label)."""
+Candidates = list[tuple[str, Optional[str]]]
+
+
+def candidates(row: DataRow) -> Candidates:
+    """The label as printed, and with the fragments around it joined (a narrow column's wrapped label),
+    each normalised."""
     before = "".join(c.text for r in row.before for c in r.cells)
     after = "".join(c.text for r in row.after for c in r.cells)
-    out: list[tuple[str, str | None]] = [(row.label, None)]
+    label = row.label
+    out: Candidates = [(norm(label), None)]
     if after:
-        out.append((row.label + after, "join_label_fragments:after"))
+        out.append((norm(label + after), "join_label_fragments:after"))
     if before:
-        out.append((before + row.label, "join_label_fragments:before"))
-    return out
+        out.append((norm(before + label), "join_label_fragments:before"))
+    return [(t, how) for t, how in out if t]
 
 
-def best_label(row: DataRow, spec: RowSpec) -> tuple[float, str | None]:
-    scored = [(similarity(text, spec), how) for text, how in candidates(row) if text]
-    return max(scored, default=(0.0, None), key=lambda s: s[0])
+def best_label(
+    row: DataRow, spec: RowSpec, cands: Optional[Candidates] = None, tg: Optional[tuple[str, ...]] = None
+) -> tuple[float, Optional[str]]:
+    tg = targets(spec) if tg is None else tg
+    best, best_how = 0.0, None
+    for text, how in cands if cands is not None else candidates(row):
+        for b in tg:
+            v = _pair(text, b)
+            if v > best:
+                best, best_how = v, how
+    return best, best_how
 
 
 # --- placing the cells of one row ----------------------------------------------------------------------
@@ -170,7 +196,7 @@ def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs
                 continue
             value = int(value)
         out.values[key] = value
-        out.provenance[key] = Provenance(method="rules", span=cell.span, text=cell.text, repairs=list(repairs))
+        out.provenance[key] = {"method": "rules", "span": cell.span, "text": cell.text, "repairs": repairs}
     if blanks:
         out.note("blank", f"{key_row}: printed blank: {', '.join(blanks)} (null unless the arithmetic fixes it)", key_row)
     return True
@@ -190,22 +216,49 @@ _SKIP_DATA = -0.3
 _MIN_SIM = 0.4
 
 
-def _gain(row: DataRow, spec: RowSpec) -> tuple[float, str | None]:
-    if len(norm(row.label)) < 2 and not row.after and not row.before:
+def _gain(row: DataRow, spec: RowSpec, cands: Candidates, own: int, tg: tuple[str, ...]) -> tuple[float, Optional[str]]:
+    if own < 2 and not row.after and not row.before:
         return _UNLABELED, None
-    sim, how = best_label(row, spec)
-    if len(norm(row.label)) < 2 and sim < 0.6:
+    sim, how = best_label(row, spec, cands, tg)
+    if own < 2 and sim < 0.6:
         return _UNLABELED, None  # only fragments around it, and they don't fit: position decides
     return sim - 0.5, how
 
 
+_DIAGONAL_MIN = 0.75
+
+
+def _diagonal(rows: list[DataRow], specs: tuple[RowSpec, ...]) -> Optional[list[tuple[int, int, Optional[str]]]]:
+    """The common case, checked first because it is cheap: one row per template row, in order, every
+    printed label fitting its place."""
+    if len(rows) != len(specs):
+        return None
+    pairs = []
+    for i, (row, spec) in enumerate(zip(rows, specs)):
+        cands = candidates(row)
+        if len(norm(row.label)) < 2:
+            pairs.append((i, i, None))
+            continue
+        sim, how = best_label(row, spec, cands)
+        if sim < _DIAGONAL_MIN:
+            return None
+        pairs.append((i, i, how))
+    return pairs
+
+
 def align(rows: list[DataRow], specs: tuple[RowSpec, ...]) -> list[tuple[int, int, str | None]]:
     """Monotone alignment of data rows to template rows maximising label fit; returns (data, template, how)."""
+    diagonal = _diagonal(rows, specs)
+    if diagonal is not None:
+        return diagonal
     n, m = len(rows), len(specs)
     neg = float("-inf")
     dp = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int, str | None] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
-    gains = [[_gain(rows[i], specs[j]) for j in range(m)] for i in range(n)]
+    cands = [candidates(r) for r in rows]
+    owns = [len(norm(r.label)) for r in rows]
+    tgs = [targets(s) for s in specs]
+    gains = [[_gain(rows[i], specs[j], cands[i], owns[i], tgs[j]) for j in range(m)] for i in range(n)]
     dp[0][0] = 0.0
     for i in range(n + 1):
         for j in range(m + 1):
@@ -275,7 +328,8 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
     width = len(spec.rows[0].columns)
     fits = [r for r in rows if width - 1 <= len(trim(r.value_cells, width)) <= width + 1]
     fits = _aggregate_other(out, fits, spec)
-    out.spare = [r for r in rows if r not in fits]
+    kept = {id(r) for r in fits}
+    out.spare = [r for r in rows if id(r) not in kept]
     pairs = align(fits, spec.rows)
     start = usual_start(fits, width)
     matched = set()

@@ -6,6 +6,7 @@ Every stage hands one of these to the next, so a user can stop at any stage and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,15 +74,19 @@ class Region(Strict):
     how: str  # "heading" or "content": how it was found
 
 
-class Cell(Strict):
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell's text and where it stands in Document.text. A plain dataclass: a report makes thousands."""
+
     text: str
     span: tuple[int, int]
 
 
-class Row(Strict):
+@dataclass(slots=True)
+class Row:
     cells: list[Cell]
     line: int  # index of the first source line of this row
-    repairs: list[str] = Field(default_factory=list)  # named steps that built this row
+    repairs: list[str] = field(default_factory=list)  # named steps that built this row
 
     @property
     def span(self) -> tuple[int, int]:
@@ -89,13 +94,14 @@ class Row(Strict):
         return (min(s for s, _ in spans), max(e for _, e in spans))
 
 
-class Grid(Strict):
+@dataclass(slots=True)
+class Grid:
     """Rows of cells of one region, after the named repairs (label joining, furniture dropped …)."""
 
     region: str
     layout: str  # tabs, pipes, spaces, one-cell-per-line
     rows: list[Row]
-    repairs: list[str] = Field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
 
 
 # --- the report ----------------------------------------------------------------------------------------

@@ -6,14 +6,15 @@ so a user can see how their document was read.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterable, Iterator, Optional
 
 from .grid import DataRow, build, data_rows
 from .infer import infer
 from .match import Placed, match_active, match_requests, match_review
 from .meta import read_meta
-from .model import Document, Finding, Grid, Meta, Number, Provenance, Region, Report, Sections, TableReport
+from .model import Document, Finding, Grid, Meta, Number, Region, Report, Sections, TableReport
 from .read import Source, read
 from .sections import body, locate
 from .template import TABLES, TEMPLATES, TemplateName
@@ -92,7 +93,7 @@ def run(doc: Document) -> Trace:
 
     placed = parse_tables(doc, regions, template, trace)
     values: dict[str, Optional[Number]] = {}
-    prov: dict[str, Provenance] = {}
+    prov: dict[str, dict] = {}  # plain dicts, validated once with the Report (thousands of small models are slow)
     for p in placed.values():
         values.update(p.values)
         prov.update(p.provenance)
@@ -106,18 +107,21 @@ def run(doc: Document) -> Trace:
     findings.extend(inferred)
     for k, v in filled.items():
         values[k] = v
-        prov[k] = Provenance(method="inferred", text=str(v))
-    for k, p in prov.items():
-        run_ = doc.page_box(p.span[0]) if p.span and doc.runs else None
-        if run_ is not None:
-            prov[k] = p.model_copy(update={"page": run_.page, "bbox": run_.bbox})
+        prov[k] = {"method": "inferred", "text": str(v)}
+    if doc.runs:
+        starts = [r.start for r in doc.runs]
+        for p in prov.values():
+            if p.get("span"):
+                i = bisect_right(starts, p["span"][0]) - 1
+                if i >= 0 and doc.runs[i].start <= p["span"][0] < doc.runs[i].end:
+                    p["page"], p["bbox"] = doc.runs[i].page, doc.runs[i].bbox
 
-    for name in TABLES:
-        setattr(report, name, _nest(values, name, template))
-    report.provenance = prov
-    report.findings = findings
-    report.tables = [_table_report(name, template, trace, placed[name], values, arithmetic) for name in TABLES]
-    trace.report = report
+    data = report.model_dump()
+    data.update({name: _nest(values, name, template) for name in TABLES})
+    data["provenance"] = prov
+    data["findings"] = findings
+    data["tables"] = [_table_report(name, template, trace, placed[name], values, arithmetic) for name in TABLES]
+    trace.report = Report.model_validate(data)
     return trace
 
 
@@ -152,7 +156,25 @@ def extract(source: Source, *, name: Optional[str] = None) -> Report:
 
 
 def trace(source: Source, *, name: Optional[str] = None) -> Trace:
+    """Like :func:`extract`, but keep every intermediate object (document, regions, grids, placed rows)."""
     return run(read(source, name))
 
 
-__all__ = ["Meta", "Trace", "extract", "run", "trace"]
+@dataclass
+class Failure:
+    """A document of a batch that could not be read: the batch goes on without it."""
+
+    source: str
+    error: str
+
+
+def extract_many(sources: Iterable[Source]) -> Iterator[Report | Failure]:
+    """Reports for many documents, in order; one that fails yields a :class:`Failure`, never stops the rest."""
+    for src in sources:
+        try:
+            yield extract(src)
+        except Exception as exc:  # noqa: BLE001 - a batch must survive any one bad document
+            yield Failure(source=str(src), error=f"{type(exc).__name__}: {exc}")
+
+
+__all__ = ["Failure", "Meta", "Trace", "extract", "extract_many", "run", "trace"]

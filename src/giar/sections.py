@@ -35,10 +35,11 @@ class Line:
     start: int
     end: int
     text: str
+    squashed: str  # without decoration (#, |, >) and spaces: what heading tests compare
 
-    @property
-    def squashed(self) -> str:
-        return _SPACE.sub("", _DECOR.sub("", self.text)).strip()
+
+def _squash(text: str) -> str:
+    return _SPACE.sub("", _DECOR.sub("", text)).strip()
 
 
 def lines(text: str, start: int = 0, end: Optional[int] = None) -> list[Line]:
@@ -46,7 +47,8 @@ def lines(text: str, start: int = 0, end: Optional[int] = None) -> list[Line]:
     out: list[Line] = []
     pos = start
     for raw in text[start:end].split("\n"):
-        out.append(Line(pos, pos + len(raw), raw))
+        # only a short line can be a heading or a label; a prose line keeps its text (len is what matters)
+        out.append(Line(pos, pos + len(raw), raw, _squash(raw) if 0 < len(raw) <= 2 * _MAX_HEADING else raw))
         pos += len(raw) + 1
     return out
 
@@ -63,13 +65,14 @@ def headings(all_lines: list[Line], words: tuple[str, ...]) -> list[Line]:
 def locate(text: str) -> list[Region]:
     """Regions for overview, the three tables, problems and other, in document order; absent ones omitted."""
     all_lines = lines(text)
+    short = [l for l in all_lines if 0 < len(l.squashed) <= _MAX_HEADING]
     regions: list[Region] = []
 
     # Tables: content first, then the heading nearest before it.
     prev_end = 0
     for name, words in _TABLE_HEADINGS.items():
         content = next((l for l in all_lines if l.start >= prev_end and _CONTENT[name].search(l.text)), None)
-        heads = [l for l in headings(all_lines, words) if l.start >= prev_end]
+        heads = [l for l in headings(short, words) if l.start >= prev_end]
         if content is not None:
             before = [h for h in heads if h.start <= content.start]
             if before and _near(text, before[-1], content):
@@ -86,10 +89,10 @@ def locate(text: str) -> list[Region]:
     first_table = min((r.start for r in regions), default=len(text))
     last_table = max((r.start for r in regions), default=0)
     # Text sections: overview before the tables, problems and other after them.
-    over = headings([l for l in all_lines if l.start < first_table], TEXT_SECTIONS["overview"])
+    over = headings([l for l in short if l.start < first_table], TEXT_SECTIONS["overview"])
     if over:
         regions.append(Region(name="overview", start=over[0].start, end=first_table, how="heading"))
-    tail = [l for l in all_lines if l.start > last_table]
+    tail = [l for l in short if l.start > last_table]
     probs = headings(tail, TEXT_SECTIONS["problems"])
     others = headings(tail, TEXT_SECTIONS["other"])
     if probs:
@@ -130,4 +133,4 @@ def body(text: str, region: Region) -> str:
 
 
 def title_lines(text: str, limit: int = 20) -> list[Line]:
-    return [l for l in lines(text)[:200] if l.squashed][:limit]
+    return [l for l in lines(text[:4000])[:200] if l.squashed][:limit]

@@ -7,6 +7,7 @@ validator, the LLM prompts and the scorer all read it; no other module spells a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 TemplateName = Literal["2019", "2021"]
@@ -247,7 +248,8 @@ class Rule:
         return self.lhs + self.rhs
 
 
-def rules(template: TemplateName) -> list[Rule]:
+@lru_cache(maxsize=None)
+def rules(template: TemplateName) -> tuple[Rule, ...]:
     """The four arithmetic rules of SCHEMA.md, expanded to one equation per row, column or group."""
     req = "requests"
     outcome = OUTCOME_ROWS_2019 if template == "2019" else OUTCOME_ROWS_2021
@@ -272,7 +274,7 @@ def rules(template: TemplateName) -> list[Rule]:
     for g in REVIEW_GROUPS:
         parts = tuple(f"review_litigation.{g.key}.{c.key}" for c in REVIEW_COLUMNS[:4])
         out.append(Rule(f"rule4:{g.key}", parts, (f"review_litigation.{g.key}.total",)))
-    return out
+    return tuple(out)
 
 
 def column(template: TemplateName, key: str) -> Column:

@@ -1,0 +1,67 @@
+"""Rule-path throughput and peak memory, on one core.
+
+    python benchmarks/throughput.py [--reports 500] [--formats text,html,pdf,docx]
+
+Text input: the seeds, the corpus text/markdown dumps and the hard cases, cycled to --reports documents,
+read from bytes in memory (disk excluded). Target (issue 3): at least 500 reports/s for text input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from giar import extract  # noqa: E402
+
+SUFFIXES = {"text": (".txt", ".md"), "html": (".html",), "pdf": (".pdf",), "docx": (".docx",)}
+
+
+def inputs(fmt: str) -> list[tuple[str, bytes]]:
+    files = sorted(
+        p for p in (ROOT / "tests" / "fixtures").rglob("*")
+        if p.suffix in SUFFIXES[fmt] and not p.name.endswith(".gold.json") and p.name not in ("README.md", "SOURCES.md")
+    )
+    return [(p.name, p.read_bytes()) for p in files]
+
+
+def measure(fmt: str, n: int) -> dict:
+    docs = inputs(fmt)
+    if not docs:
+        return {"format": fmt, "documents": 0}
+    for name, data in docs:  # warm-up: imports, regex compilation
+        extract(data, name=name)
+    t0 = time.perf_counter()
+    for i in range(n):
+        name, data = docs[i % len(docs)]
+        extract(data, name=name)
+    dt = time.perf_counter() - t0
+    return {"format": fmt, "documents": n, "distinct": len(docs), "seconds": round(dt, 3), "per_second": round(n / dt, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reports", type=int, default=500)
+    ap.add_argument("--formats", default="text")
+    args = ap.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    for fmt in args.formats.split(","):
+        n = args.reports if fmt in ("text", "html") else max(20, args.reports // 20)
+        r = measure(fmt, n)
+        print(
+            f"{r['format']:5} {r.get('documents', 0):5d} docs ({r.get('distinct', 0)} distinct) "
+            f"in {r.get('seconds', 0):7.3f} s = {r.get('per_second', 0):8.1f} docs/s"
+        )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MiB (whole process, including imports)")
+
+
+if __name__ == "__main__":
+    main()

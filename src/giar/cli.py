@@ -1,0 +1,110 @@
+"""The ``giar`` command: ``extract`` (JSON out), ``inspect`` (how a document was read), ``bench`` (scores)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .pipeline import Failure, extract_many, trace
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+
+
+def expand(paths: Sequence[str]) -> list[str]:
+    """Files as given; a folder stands for the reports inside it (gold files and notes left out)."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(
+                str(f)
+                for f in sorted(path.rglob("*"))
+                if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES and f.name.upper() not in {"README.MD", "SOURCES.MD"}
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    files = expand(args.files)
+    if not files:
+        print("giar: no input files", file=sys.stderr)
+        return 2
+    failed = 0
+    single = len(files) == 1
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        for i, result in enumerate(extract_many(files), 1):
+            if isinstance(result, Failure):
+                failed += 1
+                print(f"giar: {result.source}: {result.error}", file=sys.stderr)
+                continue
+            data = result.model_dump(mode="json")
+            if single:
+                out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            else:
+                out.write(json.dumps(data, ensure_ascii=False) + "\n")
+            if args.progress and not single:
+                print(f"[{i}/{len(files)}] {result.source}", file=sys.stderr)
+    finally:
+        if args.output:
+            out.close()
+    return 1 if failed else 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Print the regions, grid rows and placements of one document, for debugging a misread."""
+    t = trace(args.file)
+    print(f"format: {t.document.format}  chars: {len(t.document.text)}")
+    for r in t.regions:
+        print(f"region {r.name:18} [{r.start}:{r.end}] found by {r.how}")
+    for name, rows in t.rows.items():
+        grid = t.grids.get(name)
+        print(f"\n== {name}  layout={grid.layout if grid else None} repairs={grid.repairs if grid else []}")
+        for d in rows:
+            vals = " | ".join(c.text or "∅" for c in d.value_cells)
+            print(f"  {d.label[:40]:40}  {vals}")
+    assert t.report is not None
+    print("\nfindings:")
+    for f in t.report.findings:
+        print(f"  [{f.kind}] {f.message}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    return run_bench(args)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="giar", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("extract", help="extract reports to JSON (one object for one file, JSON Lines for several)")
+    p.add_argument("files", nargs="+", help="report files or folders (text, markdown, HTML, PDF, DOCX)")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.add_argument("--progress", action="store_true", help="print progress to standard error")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("inspect", help="show how one document was read: regions, rows, findings")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("bench", help="score the rule, LLM and hybrid paths against hand-labeled fixtures")
+    p.add_argument("fixtures", nargs="*", default=["tests/fixtures"], help="fixture folders or gold files")
+    p.add_argument("--paths", default="rules,llm,hybrid", help="comma-separated: rules, llm, hybrid")
+    p.add_argument("--live", action="store_true", help="call the configured LLM endpoint instead of cassettes")
+    p.add_argument("--out", default="benchmarks/results", help="folder for the JSON result and markdown summary")
+    p.set_defaults(func=cmd_bench)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Behaviour of the pipeline's stages on real documents: reading, provenance, arithmetic, inference, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from giar import ReadError, extract, trace
+from giar.grid import parse_value
+from giar.infer import infer
+from giar.read import read
+from giar.validate import broken
+
+
+def test_text_bytes_and_path_give_the_same_tables(fixtures_dir):
+    path = fixtures_dir / "seeds" / "002.txt"
+    a = extract(path)
+    b = extract(path.read_bytes())
+    c = extract(path.read_text(encoding="utf-8"))
+    for table in ("active_disclosure", "requests", "review_litigation"):
+        assert getattr(a, table) == getattr(b, table) == getattr(c, table)
+
+
+def test_gbk_and_bom_are_decoded(fixtures_dir):
+    raw = (fixtures_dir / "hard" / "fullwidth_digits_gbk.txt").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    doc = read(raw)
+    assert doc.encoding == "gb18030" and "政府信息公开" in doc.text
+    utf = (fixtures_dir / "seeds" / "000.txt").read_bytes()
+    assert read(b"\xef\xbb\xbf" + utf).text == read(utf).text
+
+
+@pytest.mark.parametrize(
+    "text,kind,value",
+    [("１２", "number", 12), ("1,234", "number", 1234), ("1 234", "number", 1234), ("+2", "number", 2),
+     ("-7", "number", -7), ("—", "dash", 0), ("无", "dash", 0), ("/", "dash", 0), ("", "blank", None),
+     ("251000元", "number", 251000), ("12.5", "number", 12.5), ("结果维持", "text", None)],
+)
+def test_cell_values(text, kind, value):
+    from giar.read.text import normalize
+
+    v = parse_value(normalize(text))
+    assert (v.kind, v.value) == (kind, value)
+
+
+def test_every_value_points_back_into_the_text(fixtures_dir):
+    for name in ("seeds/000.txt", "seeds/002.txt", "corpus/008_shanghai-stcsm-kewei-2024.md", "hard/wrapped_labels.txt"):
+        t = trace(fixtures_dir / name)
+        report = t.report
+        for table in ("active_disclosure", "requests", "review_litigation"):
+            for row, cols in getattr(report, table).items():
+                for col, v in cols.items():
+                    if v is None:
+                        continue
+                    p = report.provenance[f"{table}.{row}.{col}"]
+                    if p.method == "rules":
+                        a, b = p.span
+                        assert t.document.text[a:b] == p.text, (name, row, col)
+                        assert parse_value(p.text).value is not None
+
+
+def test_broken_arithmetic_is_reported_not_fixed(fixtures_dir):
+    report = extract(fixtures_dir / "hard" / "broken_arithmetic.txt")
+    gold = json.loads((fixtures_dir / "hard" / "broken_arithmetic.gold.json").read_text(encoding="utf-8"))
+    keys = {f.key for f in report.findings if f.kind == "arithmetic"}
+    assert "requests.*.commercial" in keys and "review_litigation.litigation_direct" in keys
+    assert report.review_litigation["litigation_direct"] == gold["review_litigation"]["litigation_direct"]
+    msg = next(f.message for f in report.findings if f.key == "review_litigation.litigation_direct")
+    assert "23" in msg and "24" in msg  # both sides named
+
+
+def test_seed_003_lost_rows_inferred_and_review_row_recovered(fixtures_dir):
+    report = extract(fixtures_dir / "seeds" / "003.txt")
+    assert report.requests["carried_forward"]["total"] == 0
+    assert report.provenance["requests.carried_forward.total"].method == "inferred"
+    assert report.review_litigation["review"]["total"] == 0
+    assert report.provenance["review_litigation.review.total"].method == "rules"
+    assert any(f.kind == "repaired" and f.key == "review_litigation" for f in report.findings)
+
+
+def test_inference_refuses_when_printed_numbers_contradict():
+    values = {
+        "review_litigation.review.upheld": 3,
+        "review_litigation.review.corrected": None,
+        "review_litigation.review.other": 0,
+        "review_litigation.review.pending": 0,
+        "review_litigation.review.total": 2,
+    }
+    filled, findings = infer(values, "2021", {"review_litigation"})
+    assert filled == {}  # 3 > 2: no non-negative value exists
+    values["review_litigation.review.total"] = 5
+    filled, findings = infer(values, "2021", {"review_litigation"})
+    assert filled == {"review_litigation.review.corrected": 2}
+    assert findings[0].kind == "inferred"
+
+
+def test_validate_names_both_sides():
+    vals = {f"review_litigation.review.{c}": v for c, v in zip(["upheld", "corrected", "other", "pending", "total"], [10, 1, 0, 0, 0])}
+    (f,) = broken(vals, "2021", {"review_litigation"})
+    assert f.key == "review_litigation.review" and "11" in f.message and "= 0" in f.message
+
+
+def test_blank_and_dash_cells_are_reported(fixtures_dir):
+    report = extract(fixtures_dir / "hard" / "blanks_inferable.txt")
+    kinds = {f.kind for f in report.findings}
+    assert {"blank", "dash", "inferred"} <= kinds
+
+
+def test_table_missing_from_document_is_null_with_finding():
+    text = "某某镇人民政府2022年政府信息公开工作年度报告\n一、总体情况\n无。\n二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t1\t2\t3\n"
+    report = extract(text)
+    assert report.active_disclosure["regulations"] == {"issued": 1, "repealed": 2, "in_force": 3}
+    assert report.requests["new_received"]["total"] is None
+    assert report.review_litigation["review"]["total"] is None
+    assert any(f.kind == "missing" and f.key == "review_litigation" for f in report.findings)
+
+
+def test_bad_input_gives_clear_errors(tmp_path):
+    with pytest.raises(ReadError, match="no such file"):
+        extract(tmp_path / "nope.txt")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(ReadError, match="empty"):
+        extract(empty)
+    with pytest.raises(ReadError):
+        extract(tmp_path)
+
+
+def test_cli_extract_one_and_many(fixtures_dir, tmp_path):
+    cmd = [sys.executable, "-m", "giar.cli", "extract"]
+    one = subprocess.run(cmd + [str(fixtures_dir / "seeds" / "004.txt")], capture_output=True, text=True, check=True)
+    assert json.loads(one.stdout)["meta"]["year"] == 2023
+    many = subprocess.run(
+        cmd + [str(fixtures_dir / "seeds" / "000.txt"), str(tmp_path / "missing.txt"), str(fixtures_dir / "seeds" / "001.txt")],
+        capture_output=True, text=True,
+    )
+    assert many.returncode == 1
+    assert "missing.txt" in many.stderr and many.stderr.count("\n") == 1
+    rows = [json.loads(l) for l in many.stdout.splitlines()]
+    assert [r["meta"]["year"] for r in rows] == [2019, 2020]
