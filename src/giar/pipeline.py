@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 from .grid import DataRow, build, data_rows
 from .infer import infer
 from .match import Placed, match_active, match_requests, match_review
 from .meta import read_meta
-from .model import Document, Finding, Grid, Meta, Number, Region, Report, Sections, TableReport
+from .model import Document, Finding, Grid, Meta, Number, Region, Report, Sections, TableReport, Usage
 from .read import Source, read
 from .sections import body, locate
 from .template import TABLES, TEMPLATES, TemplateName
 from .validate import broken
+
+if TYPE_CHECKING:
+    from .repair import LLMConfig
 
 
 @dataclass
@@ -76,7 +79,9 @@ def _nest(values: dict[str, Optional[Number]], table: str, template: TemplateNam
     return out
 
 
-def run(doc: Document) -> Trace:
+def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = False, cache: Any = None) -> Trace:
+    """All stages on one document. ``llm`` turns on the repair stage; ``force_llm`` sends every table to it
+    (for comparing paths), otherwise only tables the rules left inconsistent or incomplete go."""
     trace = Trace(document=doc)
     regions = locate(doc.text)
     trace.regions = regions
@@ -116,13 +121,62 @@ def run(doc: Document) -> Trace:
                 if i >= 0 and doc.runs[i].start <= p["span"][0] < doc.runs[i].end:
                     p["page"], p["bbox"] = doc.runs[i].page, doc.runs[i].bbox
 
+    tables = [_table_report(name, template, trace, placed[name], values, arithmetic) for name in TABLES]
+    usage = Usage()
+    targets = list(TABLES) if force_llm else [t.table for t in tables if t.needs_repair]
+    if targets and llm is None and not force_llm:
+        findings.append(
+            Finding(kind="repair", message=f"would go to the LLM repair (none configured): {', '.join(targets)}")
+        )
+    elif targets and llm is not None:
+        usage, findings = _repair(doc, trace, template, targets, values, prov, findings, llm, cache)
+        arithmetic = broken(values, template)
+        findings = [f for f in findings if f.kind != "arithmetic"] + arithmetic
+        tables = [_table_report(name, template, trace, placed[name], values, arithmetic) for name in TABLES]
+
     data = report.model_dump()
     data.update({name: _nest(values, name, template) for name in TABLES})
     data["provenance"] = prov
     data["findings"] = findings
-    data["tables"] = [_table_report(name, template, trace, placed[name], values, arithmetic) for name in TABLES]
+    data["tables"] = tables
+    data["usage"] = usage
     trace.report = Report.model_validate(data)
     return trace
+
+
+def _repair(
+    doc: Document,
+    trace: Trace,
+    template: TemplateName,
+    targets: list[str],
+    values: dict[str, Optional[Number]],
+    prov: dict[str, dict],
+    findings: list[Finding],
+    llm: "LLMConfig",
+    cache: Any,
+) -> tuple[Usage, list[Finding]]:
+    """Stage 5: the LLM fallback on the tables that need it; a failed repair leaves the rules' result."""
+    from .repair import repair_table
+    from .repair import stage
+
+    usage = Usage()
+    findings = list(findings)
+    regions = {r.name: r for r in trace.regions}
+    for table in targets:
+        region, grid = regions.get(table), trace.grids.get(table)
+        if region is None or grid is None:
+            findings.append(Finding(kind="llm", stage="llm", key=table, message=f"{table}: no region to send to the LLM"))
+            continue
+        reasons = [f.message for f in findings if (f.key or "").startswith(table)]
+        req = stage.request(table, template, doc.text, region.start, region.end, grid, reasons)
+        outcome = repair_table(req, llm, cache)
+        usage = stage.add_usage(usage, outcome.usage)
+        findings.extend(outcome.findings)
+        if outcome.accepted:
+            allowed = stage.open_cells(table, values, prov, findings)
+            _, notes = stage.merge(outcome, allowed, values, prov)
+            findings.extend(notes)
+    return usage, findings
 
 
 def _table_report(
@@ -147,17 +201,25 @@ def _table_report(
     )
 
 
-def extract(source: Source, *, name: Optional[str] = None) -> Report:
-    """One report in (path, text or bytes), one validated :class:`Report` out."""
-    doc = read(source, name)
-    report = run(doc).report
+def extract(
+    source: Source,
+    *,
+    name: Optional[str] = None,
+    llm: Optional["LLMConfig"] = None,
+    force_llm: bool = False,
+    cache: Any = None,
+) -> Report:
+    """One report in (path, text or bytes), one validated :class:`Report` out.
+
+    Rules only unless ``llm`` (a :class:`giar.repair.LLMConfig`, e.g. ``LLMConfig.from_env()``) is given."""
+    report = run(read(source, name), llm, force_llm, cache).report
     assert report is not None
     return report
 
 
-def trace(source: Source, *, name: Optional[str] = None) -> Trace:
+def trace(source: Source, *, name: Optional[str] = None, llm: Optional["LLMConfig"] = None, force_llm: bool = False) -> Trace:
     """Like :func:`extract`, but keep every intermediate object (document, regions, grids, placed rows)."""
-    return run(read(source, name))
+    return run(read(source, name), llm, force_llm)
 
 
 @dataclass
@@ -168,11 +230,12 @@ class Failure:
     error: str
 
 
-def extract_many(sources: Iterable[Source]) -> Iterator[Report | Failure]:
-    """Reports for many documents, in order; one that fails yields a :class:`Failure`, never stops the rest."""
+def extract_many(sources: Iterable[Source], **options: Any) -> Iterator[Report | Failure]:
+    """Reports for many documents, in order; one that fails yields a :class:`Failure`, never stops the rest.
+    ``options`` are :func:`extract`'s (``llm=…``)."""
     for src in sources:
         try:
-            yield extract(src)
+            yield extract(src, **options)
         except Exception as exc:  # noqa: BLE001 - a batch must survive any one bad document
             yield Failure(source=str(src), error=f"{type(exc).__name__}: {exc}")
 
