@@ -142,3 +142,21 @@ def test_cli_extract_one_and_many(fixtures_dir, tmp_path):
     assert "missing.txt" in many.stderr and many.stderr.count("\n") == 1
     rows = [json.loads(l) for l in many.stdout.splitlines()]
     assert [r["meta"]["year"] for r in rows] == [2019, 2020]
+
+
+def test_cli_resume_skips_finished_reports(fixtures_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-m", "giar.cli", "extract", "-o", str(out)]
+    seeds = [str(fixtures_dir / "seeds" / f"{n}.txt") for n in ("000", "001", "002")]
+    subprocess.run(cmd + seeds[:2], check=True, capture_output=True)
+    with out.open("a", encoding="utf-8") as f:
+        f.write('{"source": "torn')  # a run killed mid-line
+    proc = subprocess.run(cmd + ["--resume"] + seeds, check=True, capture_output=True, text=True)
+    assert "2 already" in proc.stderr and "1 to do" in proc.stderr
+    sources = []
+    for line in out.read_text(encoding="utf-8").splitlines():
+        try:
+            sources.append(json.loads(line)["source"])
+        except ValueError:
+            pass
+    assert sources == seeds

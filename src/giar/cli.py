@@ -35,10 +35,25 @@ def cmd_extract(args: argparse.Namespace) -> int:
         print("giar: no input files", file=sys.stderr)
         return 2
     failed = 0
-    single = len(files) == 1
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    single = len(files) == 1 and not args.output
+    done: set[str] = set()
+    if args.resume and args.output and Path(args.output).exists():
+        done = _done_sources(Path(args.output))
+        files = [f for f in files if f not in done]
+        print(f"giar: resuming: {len(done)} already in {args.output}, {len(files)} to do", file=sys.stderr)
+    llm = None
+    if args.llm:
+        from .repair import LLMConfig
+
+        llm = LLMConfig.from_env()
+        if llm is None:
+            print("giar: --llm needs GIAR_LLM_BASE_URL and GIAR_LLM_MODEL (see README)", file=sys.stderr)
+            return 2
+    out = open(args.output, "a" if done else "w", encoding="utf-8") if args.output else sys.stdout
+    if done and not Path(args.output).read_bytes().endswith(b"\n"):
+        out.write("\n")  # close a line torn by an interrupted run
     try:
-        for i, result in enumerate(extract_many(files), 1):
+        for i, result in enumerate(extract_many(files, llm=llm), 1):
             if isinstance(result, Failure):
                 failed += 1
                 print(f"giar: {result.source}: {result.error}", file=sys.stderr)
@@ -48,12 +63,24 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
             else:
                 out.write(json.dumps(data, ensure_ascii=False) + "\n")
+                out.flush()  # a run stopped half-way keeps every finished report (see --resume)
             if args.progress and not single:
                 print(f"[{i}/{len(files)}] {result.source}", file=sys.stderr)
     finally:
         if args.output:
             out.close()
     return 1 if failed else 0
+
+
+def _done_sources(path: Path) -> set[str]:
+    """Sources already written to a JSON Lines output (a torn last line is ignored and redone)."""
+    done = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            done.add(json.loads(line)["source"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return done
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -89,6 +116,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("files", nargs="+", help="report files or folders (text, markdown, HTML, PDF, DOCX)")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.add_argument("--progress", action="store_true", help="print progress to standard error")
+    p.add_argument("--resume", action="store_true", help="with -o: skip reports already in the output file, append the rest")
+    p.add_argument("--llm", action="store_true", help="repair inconsistent tables with the LLM configured by GIAR_LLM_* variables")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("inspect", help="show how one document was read: regions, rows, findings")
