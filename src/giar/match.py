@@ -33,13 +33,15 @@ def targets(spec: RowSpec) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _pair(a: str, b: str) -> float:
+def _pair(a: str, b: str, partial: bool = True) -> float:
     """Whole-label ratio, or a fragment's fit discounted by how much of the row label it covers.
 
-    Cached on the strings: reports repeat the template's wording, so a batch mostly hits."""
+    A label joined from fragments is scored as a whole only: otherwise a neighbour's fragment inside it
+    would let a well-labelled row claim the neighbour's place. Cached on the strings: reports repeat the
+    template's wording, so a batch mostly hits."""
     best = fuzz.ratio(a, b) / 100
     cover = min(1.0, len(a) / len(b))
-    if cover > best:
+    if partial and cover > best:
         best = max(best, fuzz.partial_ratio(a, b) / 100 * cover)
     return best
 
@@ -95,7 +97,7 @@ def best_label(
     best, best_how = 0.0, None
     for text, how in cands if cands is not None else candidates(row):
         for b in tg:
-            v = _pair(text, b)
+            v = _pair(text, b, how is None)
             if v > best:
                 best, best_how = v, how
     return best, best_how
@@ -331,6 +333,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
     kept = {id(r) for r in fits}
     out.spare = [r for r in rows if id(r) not in kept]
     pairs = align(fits, spec.rows)
+    pairs = _drop_uncertain_positions(out, pairs, fits, spec, len(fits))
     start = usual_start(fits, width)
     matched = set()
     for di, tj, how in pairs:
@@ -345,7 +348,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
             )
             continue
         repairs = list(row.row.repairs) + ([how] if how else [])
-        if not row.label.strip():
+        if len(norm(row.label)) < 2:  # no label of its own: fragments nearby or position decided
             repairs.append("placed_by_position")
         cells, chose = choose_window(row, width, True, start)
         if chose:
@@ -359,6 +362,38 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
         if tj not in matched and f"requests.{rspec.key}.total" not in out.values:
             _missing(out, "requests", rspec, "row not found in the document")
     return out
+
+
+def _drop_uncertain_positions(
+    out: Placed, pairs: list[tuple[int, int, Optional[str]]], fits: list[DataRow], spec: TableSpec, n_rows: int
+) -> list[tuple[int, int, Optional[str]]]:
+    """Where a template row is missing (or a data row is extra) next to rows placed only by position, which
+    row was lost is not determined: every unlabeled row between the nearest labeled anchors is dropped."""
+    positional = {tj: len(norm(fits[di].label)) < 2 for di, tj, _ in pairs}
+    gaps = [tj for tj in range(len(spec.rows)) if tj not in positional]
+    used = {di for di, _, _ in pairs}
+    gaps += [tj for di, tj, _ in pairs if di + 1 < n_rows and di + 1 not in used]  # an extra row after di
+    doubt: set[int] = set()
+    for gap in gaps:
+        for step in (-1, 1):
+            k = gap + step if gap not in positional else gap
+            while 0 <= k < len(spec.rows):
+                if k in positional:
+                    if not positional[k]:
+                        break
+                    doubt.add(k)
+                k += step
+    for tj in sorted(doubt):
+        key = f"requests.{spec.rows[tj].key}"
+        out.note(
+            "ambiguous",
+            f"{key}: printed without a label next to a lost or extra row, so which row it is is not determined; "
+            "left null",
+            key,
+        )
+        for col in spec.rows[tj].columns:
+            out.values[f"{key}.{col.key}"] = None
+    return [p for p in pairs if p[1] not in doubt]
 
 
 # --- section 二: by label ------------------------------------------------------------------------------

@@ -105,6 +105,9 @@ def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = Fals
         findings.extend(p.findings)
 
     arithmetic = broken(values, template)
+    if any((f.key or "").startswith("requests") for f in arithmetic):
+        findings.extend(_unplace_positional(values, prov))
+        arithmetic = broken(values, template)
     findings.extend(arithmetic)
     extra_rules = [r for p in placed.values() for r in p.sum_rules]
     extra_values = {k: v for p in placed.values() for k, v in p.sums.items()}
@@ -142,6 +145,27 @@ def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = Fals
     data["usage"] = usage
     trace.report = Report.model_validate(data)
     return trace
+
+
+def _unplace_positional(values: dict[str, Optional[Number]], prov: dict[str, dict]) -> list[Finding]:
+    """Rows placed by position alone (no readable label) are trusted only while the table adds up: if it does
+    not, a lost or extra row may have shifted them, so they are left null rather than risk a wrong number."""
+    rows = sorted({k.rsplit(".", 1)[0] for k, p in prov.items() if "placed_by_position" in p.get("repairs", ())})
+    for row in rows:
+        for k in [k for k in values if k.startswith(row + ".")]:
+            values[k] = None
+            prov.pop(k, None)
+    if not rows:
+        return []
+    return [
+        Finding(
+            kind="ambiguous",
+            key=row,
+            message=f"{row}: printed without a readable label and placed by position, but table 三 does not add up, "
+            "so its place is uncertain; left null",
+        )
+        for row in rows
+    ]
 
 
 def _repair(
