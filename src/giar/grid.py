@@ -126,7 +126,7 @@ def _split_trailing_numbers(line: Line, cells: list[Cell], how: str) -> tuple[li
 
 def build(text: str, region: Region) -> Grid:
     """The region's lines as rows of cells, furniture and separators dropped, one-cell-per-line rejoined."""
-    src = lines(text, region.start, region.end)
+    src = lines(text, region.start, region.end, squash=False)
     rows: list[Row] = []
     repairs: list[str] = []
     hows: dict[str, int] = {}

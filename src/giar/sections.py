@@ -42,13 +42,14 @@ def _squash(text: str) -> str:
     return _SPACE.sub("", _DECOR.sub("", text)).strip()
 
 
-def lines(text: str, start: int = 0, end: Optional[int] = None) -> list[Line]:
+def lines(text: str, start: int = 0, end: Optional[int] = None, squash: bool = True) -> list[Line]:
     end = len(text) if end is None else end
     out: list[Line] = []
     pos = start
     for raw in text[start:end].split("\n"):
         # only a short line can be a heading or a label; a prose line keeps its text (len is what matters)
-        out.append(Line(pos, pos + len(raw), raw, _squash(raw) if 0 < len(raw) <= 2 * _MAX_HEADING else raw))
+        sq = _squash(raw) if squash and 0 < len(raw) <= 2 * _MAX_HEADING else raw
+        out.append(Line(pos, pos + len(raw), raw, sq))
         pos += len(raw) + 1
     return out
 
@@ -133,4 +134,4 @@ def body(text: str, region: Region) -> str:
 
 
 def title_lines(text: str, limit: int = 20) -> list[Line]:
-    return [l for l in lines(text[:4000])[:200] if l.squashed][:limit]
+    return [l for l in lines(text[:1500]) if l.squashed][:limit]  # a title stands in the first lines
