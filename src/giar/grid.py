@@ -29,7 +29,7 @@ _NUM = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _NUM_TOKEN = re.compile(r"^[+-]?\d[\d,，]*(?:\.\d+)?$")
 _DASHES = {"—", "-", "/", "无", "——", "－", "–", "―", "—/—", "\\", "－－", "--"}
 _UNIT = re.compile(r"^(?P<num>.*?)(?P<unit>万元|元|件|个|条|项|次)$")
-_SPACES2 = re.compile(r"\t| {2,}")
+_SPACES2 = re.compile(r" {2,}")
 
 ValueKind = Literal["number", "dash", "blank", "text"]
 
@@ -71,10 +71,20 @@ def _cells_from(line: Line, parts: list[tuple[int, int]]) -> list[Cell]:
     out = []
     for a, b in parts:
         raw = line.text[a:b]
-        lead = len(raw) - len(raw.lstrip())
-        trail = len(raw.rstrip())
-        out.append(Cell(raw.strip(), (line.start + a + lead, line.start + a + max(trail, lead))))
+        stripped = raw.strip()
+        lead = raw.find(stripped[:1]) if stripped else len(raw)
+        start = line.start + a + lead
+        out.append(Cell(stripped, (start, start + len(stripped))))
     return out
+
+
+def _split_char(text: str, sep: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Spans of the pieces between separators (str.split with positions)."""
+    parts, pos = [], 0
+    for piece in text.split(sep):
+        parts.append((offset + pos, offset + pos + len(piece)))
+        pos += len(piece) + 1
+    return parts
 
 
 def _split_on(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -93,11 +103,10 @@ def split_line(line: Line) -> tuple[list[Cell], str]:
     if st.startswith("|") and st.endswith("|") and len(st) > 1:
         a = t.index("|")
         b = t.rindex("|")
-        parts = [(a + 1 + s, a + 1 + e) for s, e in _split_on(t[a + 1 : b], re.compile(r"\|"))]
-        return _cells_from(line, parts), "split_pipes"
+        return _cells_from(line, _split_char(t[a + 1 : b], "|", a + 1)), "split_pipes"
     if "\t" in t:
-        return _cells_from(line, _split_on(t, re.compile(r"\t"))), "split_tabs"
-    parts = _split_on(t, re.compile(r" {2,}"))
+        return _cells_from(line, _split_char(t, "\t")), "split_tabs"
+    parts = _split_on(t, _SPACES2)
     cells = _cells_from(line, parts)
     how = "split_spaces" if len(cells) > 1 else "line"
     return _split_trailing_numbers(line, cells, how)

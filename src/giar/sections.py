@@ -9,6 +9,7 @@ opens its region.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Optional
 
@@ -21,9 +22,9 @@ _SPACE = re.compile(r"[ \t]+")
 
 # What a table's body prints, whatever its heading says.
 _CONTENT = {
-    "active_disclosure": re.compile(r"第二十条\s*第\s*[（(]\s*[一五六八九]\s*[)）]\s*项"),
-    "requests": re.compile(r"本\s*年\s*新\s*收|上\s*年\s*结\s*转\s*政\s*府"),
-    "review_litigation": re.compile(r"结\s*果\s*维\s*持|尚\s*未\s*审\s*结|复议后起诉|未经复议"),
+    "active_disclosure": re.compile(r"第二十条[ \t]*第[ \t]*[（(][ \t]*[一五六八九][ \t]*[)）][ \t]*项"),
+    "requests": re.compile(r"本[ \t]*年[ \t]*新[ \t]*收|上[ \t]*年[ \t]*结[ \t]*转[ \t]*政[ \t]*府"),
+    "review_litigation": re.compile(r"结[ \t]*果[ \t]*维[ \t]*持|尚[ \t]*未[ \t]*审[ \t]*结|复议后起诉|未经复议"),
 }
 _TABLE_HEADINGS = {
     name: (spec.heading,) + spec.heading_aliases for name, spec in TEMPLATES["2021"].tables.items()
@@ -67,12 +68,14 @@ def locate(text: str) -> list[Region]:
     """Regions for overview, the three tables, problems and other, in document order; absent ones omitted."""
     all_lines = lines(text)
     short = [l for l in all_lines if 0 < len(l.squashed) <= _MAX_HEADING]
+    starts = [l.start for l in all_lines]
     regions: list[Region] = []
 
     # Tables: content first, then the heading nearest before it.
     prev_end = 0
     for name, words in _TABLE_HEADINGS.items():
-        content = next((l for l in all_lines if l.start >= prev_end and _CONTENT[name].search(l.text)), None)
+        m = _CONTENT[name].search(text, _line_start(text, prev_end))
+        content = all_lines[bisect_right(starts, m.start()) - 1] if m else None
         heads = [l for l in headings(short, words) if l.start >= prev_end]
         if content is not None:
             before = [h for h in heads if h.start <= content.start]
@@ -106,6 +109,14 @@ def locate(text: str) -> list[Region]:
         if r.name != "overview":
             regions[i] = r.model_copy(update={"end": regions[i + 1].start})
     return regions
+
+
+def _line_start(text: str, pos: int) -> int:
+    """The first line starting at or after pos (a table's content is searched line by line from there)."""
+    if pos <= 0:
+        return 0
+    nl = text.find("\n", pos - 1)
+    return len(text) if nl < 0 else nl + 1
 
 
 def _table_lines_before(all_lines: list[Line], content: Line, floor: int) -> int:
