@@ -49,6 +49,7 @@ class PathResult:
     fully_correct: int = 0
     rules_pass: int = 0
     failures: list[str] = field(default_factory=list)
+    unrecorded: int = 0
     llm_calls: int = 0
     tokens: int = 0
     seconds: float = 0.0
@@ -99,6 +100,7 @@ def run_path(name: str, fn: PathFn, fixtures: list[tuple[Path, Path]]) -> PathRe
         res.fully_correct += score.fully_correct
         res.rules_pass += score.rules_pass
         res.llm_calls += report.usage.calls
+        res.unrecorded += any(f.kind == "llm" and "no recorded" in f.message for f in report.findings)
         res.tokens += report.usage.prompt_tokens + report.usage.completion_tokens
     res.seconds = time.perf_counter() - t0
     # memory in a second pass: tracing allocations slows Python several times, so it must not be timed
@@ -114,15 +116,40 @@ def run_path(name: str, fn: PathFn, fixtures: list[tuple[Path, Path]]) -> PathRe
 
 
 def path_functions(live: bool) -> dict[str, PathFn]:
+    """rules: the rule path alone. llm: every table sent to the LLM. hybrid: only tables the rules left
+    inconsistent or incomplete. Without --live the LLM answers are replayed from cassettes/
+    (``pipeline_<folder>_<stem>.yaml`` per fixture); a fixture without a recording runs rules only and says so."""
     from .pipeline import extract
 
     fns: dict[str, PathFn] = {"rules": lambda p: extract(p)}
-    try:
-        from .llm_paths import llm_paths
-    except ImportError:
+    if live:
+        from .repair import LLMConfig
+
+        cfg = LLMConfig.from_env()
+        if cfg is None:
+            raise SystemExit("giar bench --live: set GIAR_LLM_BASE_URL and GIAR_LLM_MODEL (see README)")
+        fns["llm"] = lambda p: extract(p, llm=cfg, force_llm=True)
+        fns["hybrid"] = lambda p: extract(p, llm=cfg)
         return fns
-    fns.update(llm_paths(live))
+    fns["llm"] = lambda p: _replayed(p, force=True)
+    fns["hybrid"] = lambda p: _replayed(p, force=False)
     return fns
+
+
+def _replayed(doc: Path, force: bool) -> Report:
+    from .model import Finding
+    from .pipeline import extract
+    from .repair import LLMConfig
+    from .repair.replay import CASSETTES, MODEL, REPLAY_URL, recorder
+
+    name = f"pipeline_{doc.parent.name}_{doc.stem}.yaml"
+    if not (CASSETTES / name).exists():
+        report = extract(doc)
+        report.findings.append(Finding(kind="llm", stage="llm", message=f"no recorded LLM exchange ({name}): rules only"))
+        return report
+    cfg = LLMConfig(base_url=REPLAY_URL, model=MODEL, api_key="replay", cache_path=None, max_retries=0, max_elapsed=10)
+    with recorder("none").use_cassette(name, allow_playback_repeats=True):
+        return extract(doc, llm=cfg, force_llm=force)
 
 
 def render(results: list[PathResult]) -> str:
@@ -142,6 +169,7 @@ def render(results: list[PathResult]) -> str:
         ("docs / second", lambda r: f"{len(r.docs) / r.seconds:.1f}" if r.seconds else "-"),
         ("peak memory (MiB, Python heap)", lambda r: f"{r.peak_mib:.1f}"),
         ("documents that failed", lambda r: str(len(r.failures))),
+        ("documents without LLM recording", lambda r: str(r.unrecorded)),
     ]
     for t in ("active_disclosure", "requests", "review_litigation"):
         rows.append((f"{t}: correct/wrong/missing", lambda r, t=t: _ctm(r.tables.get(t))))

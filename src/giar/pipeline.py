@@ -14,7 +14,7 @@ from .grid import DataRow, build, data_rows
 from .infer import infer
 from .match import Placed, match_active, match_requests, match_review
 from .meta import read_meta
-from .model import Document, Finding, Grid, Meta, Number, Region, Report, Sections, TableReport, Usage
+from .model import Document, Finding, Grid, Meta, Number, Region, RepairOutcome, Report, Sections, TableReport, Usage
 from .read import Source, read
 from .sections import body, locate
 from .template import TABLES, TEMPLATES, TemplateName
@@ -33,6 +33,7 @@ class Trace:
     grids: dict[str, Grid] = field(default_factory=dict)
     rows: dict[str, list[DataRow]] = field(default_factory=dict)
     placed: dict[str, Placed] = field(default_factory=dict)
+    repairs: dict[str, RepairOutcome] = field(default_factory=dict)  # what the LLM answered, per table
     report: Optional[Report] = None
 
 
@@ -194,6 +195,7 @@ def _repair(
         reasons = [f.message for f in findings if (f.key or "").startswith(table)]
         req = stage.request(table, template, doc.text, region.start, region.end, grid, reasons)
         outcome = repair_table(req, llm, cache)
+        trace.repairs[table] = outcome
         usage = stage.add_usage(usage, outcome.usage)
         findings.extend(outcome.findings)
         if outcome.accepted:
@@ -241,9 +243,17 @@ def extract(
     return report
 
 
-def trace(source: Source, *, name: Optional[str] = None, llm: Optional["LLMConfig"] = None, force_llm: bool = False) -> Trace:
-    """Like :func:`extract`, but keep every intermediate object (document, regions, grids, placed rows)."""
-    return run(read(source, name), llm, force_llm)
+def trace(
+    source: Source,
+    *,
+    name: Optional[str] = None,
+    llm: Optional["LLMConfig"] = None,
+    force_llm: bool = False,
+    cache: Any = None,
+) -> Trace:
+    """Like :func:`extract`, but keep every intermediate object (document, regions, grids, placed rows,
+    LLM answers)."""
+    return run(read(source, name), llm, force_llm, cache)
 
 
 @dataclass
