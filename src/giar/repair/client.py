@@ -89,7 +89,10 @@ def _retry_after(exc: BaseException) -> Optional[float]:
 
 def transport_retrying(cfg: LLMConfig, deadline: float) -> Retrying:
     """Backoff for one HTTP request: bounded attempts, and never past the repair's deadline."""
-    backoff = wait_exponential_jitter(initial=cfg.wait_initial, max=cfg.wait_max, jitter=cfg.wait_jitter)
+    try:  # tenacity >= 9.1 names the first wait 'multiplier'; older releases call it 'initial'
+        backoff = wait_exponential_jitter(multiplier=cfg.wait_initial, max=cfg.wait_max, jitter=cfg.wait_jitter)
+    except TypeError:
+        backoff = wait_exponential_jitter(initial=cfg.wait_initial, max=cfg.wait_max, jitter=cfg.wait_jitter)
 
     def wait(state) -> float:
         hint = _retry_after(state.outcome.exception())
