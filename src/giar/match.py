@@ -298,8 +298,13 @@ def _aggregate_other(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[
         return fits
     keep = []
     for row in fits:
+        # the old single row prints its group words and nothing after them; a 2021 sub-row under a repeated
+        # rowspan label ("三、本年度办理结果 （六）其他处理 2.申请人…") has its own words left over
+        rest = norm(row.label)
+        for words in (_AGGREGATE.group, _AGGREGATE.label):
+            rest = rest.replace(norm(words), "")
         agg = similarity(row.label, _AGGREGATE)
-        if agg >= 0.8 and all(best_label(row, p)[0] < agg - 0.1 for p in parts):
+        if len(rest) <= 1 and agg >= 0.8:
             tmp = Placed()
             if place_row(tmp, "requests", _AGGREGATE, row.value_cells, list(row.row.repairs)):
                 for col in _AGGREGATE.columns:
