@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 from .model import Cell, Grid, Number, Region, Row
@@ -205,6 +205,7 @@ class DataRow:
     value_cells: list[Cell]
     before: list[Row]  # label-only rows just before it (fragments that may open its label)
     after: list[Row]  # label-only rows just after it (fragments that may close its label)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # derived label forms, computed once
 
     @property
     def label(self) -> str:

@@ -79,6 +79,12 @@ Candidates = list[tuple[str, Optional[str]]]
 def candidates(row: DataRow) -> Candidates:
     """The label as printed, and with the fragments around it joined (a narrow column's wrapped label),
     each normalised."""
+    if "cands" not in row.memo:
+        row.memo["cands"] = _candidates(row)
+    return row.memo["cands"]
+
+
+def _candidates(row: DataRow) -> Candidates:
     before = "".join(c.text for r in row.before for c in r.cells)
     after = "".join(c.text for r in row.after for c in r.cells)
     label = row.label

@@ -74,7 +74,7 @@ class Region(Strict):
     how: str  # "heading" or "content": how it was found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cell:
     """One cell's text and where it stands in Document.text. A plain dataclass: a report makes thousands."""
 
