@@ -238,7 +238,7 @@ def extract(
     """One report in (path, text or bytes), one validated :class:`Report` out.
 
     Rules only unless ``llm`` (a :class:`giar.repair.LLMConfig`, e.g. ``LLMConfig.from_env()``) is given."""
-    report = run(read(source, name), llm, force_llm, cache).report
+    report = trace(source, name=name, llm=llm, force_llm=force_llm, cache=cache).report
     assert report is not None
     return report
 
