@@ -23,7 +23,27 @@ from giar import extract  # noqa: E402
 SUFFIXES = {"text": (".txt", ".md"), "html": (".html",), "pdf": (".pdf",), "docx": (".docx",)}
 
 
+def generated_docx() -> list[tuple[str, bytes]]:
+    """DOCX versions of the dense hard-case fixtures, written by tests/formats.py (python-docx)."""
+    import json
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import formats  # noqa: E402
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("tabs_2021", "tabs_2019"):
+            gold = json.loads((ROOT / "tests" / "fixtures" / "hard" / f"{name}.gold.json").read_text(encoding="utf-8"))
+            path = Path(tmp) / f"{name}.docx"
+            formats.to_docx(gold, path)
+            out.append((path.name, path.read_bytes()))
+    return out
+
+
 def inputs(fmt: str) -> list[tuple[str, bytes]]:
+    if fmt == "docx":
+        return generated_docx()
     files = sorted(
         p for p in (ROOT / "tests" / "fixtures").rglob("*")
         if p.suffix in SUFFIXES[fmt] and not p.name.endswith(".gold.json") and p.name not in ("README.md", "SOURCES.md")
