@@ -178,3 +178,18 @@ def test_losing_any_row_of_a_fragmented_table_never_gives_a_wrong_number(fixture
         report = extract("\n".join(lines[:i] + lines[i + 1 :]), name="x.md")
         wrong = [f for f in compare(report, gold).fields if f.status == "wrong"]
         assert not wrong, (lines[i], [(f.key, f.gold, f.got) for f in wrong])
+
+
+def test_cli_inspect_and_schema(fixtures_dir):
+    cmd = [sys.executable, "-m", "giar.cli"]
+    out = subprocess.run(cmd + ["inspect", str(fixtures_dir / "seeds" / "003.txt")], capture_output=True, text=True, check=True).stdout
+    assert "region requests" in out and "[repaired]" in out and "layout=split_tabs" in out
+    schema = json.loads(subprocess.run(cmd + ["schema"], capture_output=True, text=True, check=True).stdout)
+    assert {"meta", "active_disclosure", "requests", "review_litigation", "provenance", "findings"} <= set(schema["properties"])
+
+
+def test_amount_printed_in_yuan_is_converted_with_a_finding(fixtures_dir):
+    report = extract(fixtures_dir / "corpus" / "011_shanghai-gov-office-2019.html")
+    assert report.active_disclosure["centralized_procurement"]["amount_wan"] == 25.1
+    assert any(f.kind == "unit" and "251000元" in f.message for f in report.findings)
+    assert report.provenance["active_disclosure.centralized_procurement.amount_wan"].text == "251000元"

@@ -102,6 +102,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """The JSON Schema of a Report, generated from the pydantic models (the contract's machine form)."""
+    from .model import Report
+
+    print(json.dumps(Report.model_json_schema(), ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
 
@@ -123,6 +131,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p = sub.add_parser("inspect", help="show how one document was read: regions, rows, findings")
     p.add_argument("file")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the Report")
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("bench", help="score the rule, LLM and hybrid paths against hand-labeled fixtures")
     p.add_argument("fixtures", nargs="*", default=["tests/fixtures"], help="fixture folders or gold files")
