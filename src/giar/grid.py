@@ -69,21 +69,25 @@ def is_valueish(text: str) -> bool:
 
 def _cells_from(line: Line, parts: list[tuple[int, int]]) -> list[Cell]:
     out = []
+    text, base = line.text, line.start
     for a, b in parts:
-        raw = line.text[a:b]
+        raw = text[a:b]
         stripped = raw.strip()
-        lead = raw.find(stripped[:1]) if stripped else len(raw)
-        start = line.start + a + lead
-        out.append(Cell(stripped, (start, start + len(stripped))))
+        if len(stripped) == len(raw):
+            out.append(Cell(raw, (base + a, base + b)))
+        else:
+            start = base + a + len(raw) - len(raw.lstrip())
+            out.append(Cell(stripped, (start, start + len(stripped))))
     return out
 
 
 def _split_char(text: str, sep: str, offset: int = 0) -> list[tuple[int, int]]:
     """Spans of the pieces between separators (str.split with positions)."""
-    parts, pos = [], 0
+    parts, pos = [], offset
     for piece in text.split(sep):
-        parts.append((offset + pos, offset + pos + len(piece)))
-        pos += len(piece) + 1
+        end = pos + len(piece)
+        parts.append((pos, end))
+        pos = end + 1
     return parts
 
 
