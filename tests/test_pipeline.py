@@ -83,20 +83,24 @@ def test_seed_003_lost_rows_inferred_and_review_row_recovered(fixtures_dir):
     assert any(f.kind == "repaired" and f.key == "review_litigation" for f in report.findings)
 
 
-def test_inference_refuses_when_printed_numbers_contradict():
-    values = {
-        "review_litigation.review.upheld": 3,
-        "review_litigation.review.corrected": None,
-        "review_litigation.review.other": 0,
-        "review_litigation.review.pending": 0,
-        "review_litigation.review.total": 2,
-    }
-    filled, findings = infer(values, "2021", {"review_litigation"})
-    assert filled == {}  # 3 > 2: no non-negative value exists
-    values["review_litigation.review.total"] = 5
-    filled, findings = infer(values, "2021", {"review_litigation"})
-    assert filled == {"review_litigation.review.corrected": 2}
-    assert findings[0].kind == "inferred"
+def test_inference_fills_only_what_schema_allows():
+    cols = ["upheld", "corrected", "other", "pending", "total"]
+    key = lambda c: f"review_litigation.review.{c}"  # noqa: E731
+    # a blank total whose parts are present: filled
+    filled, findings = infer({key(c): v for c, v in zip(cols, [3, 1, 0, 0, None])}, "2021", {"review_litigation"})
+    assert filled == {key("total"): 4} and findings[0].kind == "inferred"
+    # a blank part: the total would fix it at 2, but SCHEMA fills parts only when the total leaves them 0
+    filled, _ = infer({key(c): v for c, v in zip(cols, [3, None, 0, 0, 5])}, "2021", {"review_litigation"})
+    assert filled == {}
+    filled, _ = infer({key(c): v for c, v in zip(cols, [3, None, None, 0, 3])}, "2021", {"review_litigation"})
+    assert filled == {key("corrected"): 0, key("other"): 0}
+    # printed numbers that contradict each other: nothing is filled
+    filled, findings = infer({key(c): v for c, v in zip(cols, [3, None, 0, 0, 2])}, "2021", {"review_litigation"})
+    assert filled == {}
+    # a cell the matcher could not place is never filled
+    filled, _ = infer({key(c): v for c, v in zip(cols, [3, 1, 0, 0, None])}, "2021", {"review_litigation"},
+                      frozen=frozenset({key("total")}))
+    assert filled == {}
 
 
 def test_validate_names_both_sides():

@@ -1,10 +1,12 @@
 """Stage 4b, infer: fill the blanks that the tables' own arithmetic determines, and nothing else.
 
-The rules of SCHEMA.md are a small system of linear equations over non-negative integers. Propagation to a
-fixed point solves what it determines: an equation with one unknown gives that unknown; an equation whose
-known side already equals the other side's known part forces its unknowns to 0 (counts are never
-negative). Every filled value is then checked against every equation it takes part in; if the printed
-numbers contradict one another, nothing is filled there (precision before recall).
+SCHEMA allows exactly three fills: a blank 总计 whose parts are present (a row's total, a group's total, the
+（七）总计 row from the outcome rows); blanks whose printed total leaves only 0 for them (counts are never
+negative) — the same reasoning fixes rows lost at a page break when their totals are 0; and nothing else. So an
+equation gives a non-zero value only to the total it defines, never to one of its parts; cells the matcher
+could not place (``frozen``) are never filled. Propagation runs to a fixed point; every filled value is then
+checked against every equation it takes part in, and if the printed numbers contradict one another nothing
+is filled (precision before recall).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from .template import Rule, TemplateName, rules
 from .validate import evaluate
 
 
+_TOTALS = ("rule2:", "rule3:", "rule4:")  # equations whose right side is a printed 总计
+
+
 def _solve_one(rule: Rule, values: dict[str, Optional[Number]]) -> dict[str, Number]:
     unknown_l = [k for k in rule.lhs if values.get(k) is None]
     unknown_r = [k for k in rule.rhs if values.get(k) is None]
@@ -23,10 +28,9 @@ def _solve_one(rule: Rule, values: dict[str, Optional[Number]]) -> dict[str, Num
     known_r = sum(values[k] for k in rule.rhs if values.get(k) is not None)  # type: ignore[misc]
     if not unknown_l and not unknown_r:
         return {}
-    if len(unknown_l) + len(unknown_r) == 1:
-        k = (unknown_l or unknown_r)[0]
-        v = known_r - known_l if unknown_l else known_l - known_r
-        return {k: v} if v >= 0 else {}
+    if len(unknown_l) + len(unknown_r) == 1 and unknown_r and rule.name.startswith(_TOTALS):
+        v = known_l - known_r  # a blank 总计 whose parts are all present
+        return {unknown_r[0]: v} if v >= 0 else {}
     # several unknowns on one side only: if the other side is already met, they are all 0
     if unknown_l and not unknown_r and known_l == known_r:
         return {k: 0 for k in unknown_l}
@@ -41,6 +45,7 @@ def infer(
     tables: set[str],
     extra_rules: Sequence[Rule] = (),
     extra_values: Optional[dict[str, Number]] = None,
+    frozen: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Number], list[Finding]]:
     """The values the arithmetic fixes, keyed by cell, and a finding for each (or for each refusal).
 
@@ -62,7 +67,7 @@ def infer(
         changed = False
         for rule in open_eqs:
             for k, v in _solve_one(rule, work).items():
-                if work.get(k) is None:
+                if work.get(k) is None and k not in frozen:
                     work[k] = v
                     filled[k] = (v, rule.name)
                     changed = True

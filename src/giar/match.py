@@ -135,36 +135,64 @@ def _fits_sum(cells: list[Cell]) -> bool:
     return known == total
 
 
-def choose_window(row: DataRow, width: int, summed: bool, start_col: Optional[int]) -> tuple[list[Cell], Optional[str]]:
-    """The row's value cells: when blank cells at both ends leave several readings, keep those whose own
-    sum holds, then the one starting at the table's usual column; otherwise leave it to the caller to flag."""
+def _label_cols(row: DataRow) -> int:
+    return len(row.row.cells) - len(row.value_cells)
+
+
+def choose_window(
+    row: DataRow, width: int, summed: bool, starts: dict[int, int]
+) -> tuple[Optional[list[Cell]], Optional[str]]:
+    """The row's value cells, or None when which column each number belongs to is not determined.
+
+    Blank cells (padding, a blank 总计, trailing tabs) can leave several readings: keep those whose own sum can
+    hold, then require the reading to start where the table's fully printed rows of the same shape start."""
     cells = row.value_cells
+    if len(cells) < width:
+        return cells, None  # too few cells: place_row reports it
     offs = windows(cells, width)
-    if len(offs) == 1:
-        o = offs[0]
-        return cells[o : o + width] if len(cells) > width else cells, None
     if not offs:
-        return cells, None
-    if summed:
+        return cells, None  # more printed cells than columns: place_row reports it
+    if summed and len(offs) > 1:
         offs = [o for o in offs if _fits_sum(cells[o : o + width])] or offs
-    if len(offs) > 1 and start_col is not None:
-        label_cols = len(row.row.cells) - len(cells)
-        offs = [o for o in offs if label_cols + o == start_col] or offs
-    if len(offs) == 1:
-        o = offs[0]
-        return cells[o : o + width], "choose_value_columns"
-    return cells, None
+    if len(offs) == 1 and all(c.text for c in cells[offs[0] : offs[0] + width]):
+        o = offs[0]  # every column printed, only blanks around: no doubt where the numbers go
+        return cells[o : o + width], ("choose_value_columns" if len(cells) > width else None)
+    lc = _label_cols(row)
+    start = starts.get(lc)
+    if start is not None:
+        offs = [o for o in offs if lc + o == start]
+    if len(offs) != 1:
+        return None, None
+    o = offs[0]
+    return cells[o : o + width], ("choose_value_columns" if len(cells) > width else None)
 
 
-def usual_start(rows: list[DataRow], width: int) -> Optional[int]:
-    """The column where values start in the rows that leave no doubt (structured and tab tables keep it)."""
-    counts: dict[int, int] = {}
+def usual_starts(rows: list[DataRow], width: int) -> dict[int, int]:
+    """Per row shape (number of label cells): the column where values start in rows that print every one of
+    their numbers. Converters keep it within a table even when they shift it between shapes (seed 000)."""
+    counts: dict[int, dict[int, int]] = {}
     for r in rows:
         offs = windows(r.value_cells, width)
         if len(offs) == 1 and len(r.value_cells) >= width:
-            col = len(r.row.cells) - len(r.value_cells) + offs[0]
-            counts[col] = counts.get(col, 0) + 1
-    return max(counts, key=lambda k: counts[k]) if counts else None
+            o = offs[0]
+            if all(c.text for c in r.value_cells[o : o + width]):
+                lc = _label_cols(r)
+                by = counts.setdefault(lc, {})
+                by[lc + o] = by.get(lc + o, 0) + 1
+    return {lc: max(by, key=lambda k: by[k]) for lc, by in counts.items()}
+
+
+def _unplaceable(out: Placed, table: str, spec: RowSpec, row: DataRow) -> None:
+    key = f"{table}.{spec.key}"
+    printed = " ".join(c.text or "∅" for c in row.value_cells)
+    out.note(
+        "ambiguous",
+        f"{key}: the printed cells ({printed}) do not line up with the table's columns (a cell blank or lost); "
+        "which column each number belongs to is not determined, so the row is left null",
+        key,
+    )
+    for col in spec.columns:
+        out.values[f"{key}.{col.key}"] = None
 
 
 def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs: list[str]) -> bool:
@@ -345,7 +373,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
     out.spare = [r for r in rows if id(r) not in kept]
     pairs = align(fits, spec.rows)
     pairs = _drop_uncertain_positions(out, pairs, fits, spec, len(fits))
-    start = usual_start(fits, width)
+    starts = usual_starts(fits, width)
     matched = set()
     for di, tj, how in pairs:
         row, rspec = fits[di], spec.rows[tj]
@@ -361,7 +389,10 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
         repairs = list(row.row.repairs) + ([how] if how else [])
         if len(norm(row.label)) < 2:  # no label of its own: fragments nearby or position decided
             repairs.append("placed_by_position")
-        cells, chose = choose_window(row, width, True, start)
+        cells, chose = choose_window(row, width, True, starts)
+        if cells is None:
+            _unplaceable(out, "requests", rspec, row)
+            continue
         if chose:
             repairs.append(chose)
         if place_row(out, "requests", rspec, cells, repairs):
@@ -428,7 +459,10 @@ def match_active(rows: list[DataRow], spec: TableSpec) -> Placed:
         used_rows.add(i)
         used_specs.add(j)
         repairs = list(rows[i].row.repairs) + ([how] if how else [])
-        cells, chose = choose_window(rows[i], len(spec.rows[j].columns), False, None)
+        cells, chose = choose_window(rows[i], len(spec.rows[j].columns), False, {})
+        if cells is None:
+            _unplaceable(out, "active_disclosure", spec.rows[j], rows[i])
+            continue
         if chose:
             repairs.append(chose)
         if place_row(out, "active_disclosure", spec.rows[j], cells, repairs):

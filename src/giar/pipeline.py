@@ -112,7 +112,8 @@ def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = Fals
     findings.extend(arithmetic)
     extra_rules = [r for p in placed.values() for r in p.sum_rules]
     extra_values = {k: v for p in placed.values() for k, v in p.sums.items()}
-    filled, inferred = infer(values, template, set(TABLES), extra_rules, extra_values)
+    frozen = frozenset(_cells_of_flagged_rows(values, findings))
+    filled, inferred = infer(values, template, set(TABLES), extra_rules, extra_values, frozen)
     findings.extend(inferred)
     for k, v in filled.items():
         values[k] = v
@@ -146,6 +147,13 @@ def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = Fals
     data["usage"] = usage
     trace.report = Report.model_validate(data)
     return trace
+
+
+def _cells_of_flagged_rows(values: dict[str, Optional[Number]], findings: list[Finding]) -> list[str]:
+    """Cells of rows the matcher could not place with confidence: the arithmetic must not fill them either
+    (their neighbours' placement is what is in doubt)."""
+    rows = {f.key for f in findings if f.kind in ("ambiguous", "unmatched") and f.key}
+    return [k for k in values if k.rsplit(".", 1)[0] in rows or k in rows]
 
 
 def _unplace_positional(values: dict[str, Optional[Number]], prov: dict[str, dict]) -> list[Finding]:
