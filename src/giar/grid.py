@@ -111,6 +111,8 @@ def split_line(line: Line) -> tuple[list[Cell], str]:
     if "\t" in t:
         return _cells_from(line, _split_char(t, "\t")), "split_tabs"
     parts = _split_on(t, _SPACES2)
+    # indentation and trailing spaces are layout, not cells (pdftotext -layout indents rows under a group)
+    parts = [(a, b) for i, (a, b) in enumerate(parts) if a < b or 0 < i < len(parts) - 1]
     cells = _cells_from(line, parts)
     how = "split_spaces" if len(cells) > 1 else "line"
     return _split_trailing_numbers(line, cells, how)

@@ -225,6 +225,12 @@ def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs
         if col.kind == "amount" and v.unit == "元":
             value = round(float(value) / 10000, 8)  # type: ignore[arg-type]
             out.note("unit", f"{key}: printed '{cell.text}' in 元, converted to {value} 万元", key)
+        elif col.kind == "count" and value < 0:  # type: ignore[operator]
+            out.note("ambiguous", f"{key}: a count printed negative ('{cell.text}'): a cell is probably lost", key)
+            for c in spec.columns:
+                out.values[f"{key_row}.{c.key}"] = None
+                out.provenance.pop(f"{key_row}.{c.key}", None)
+            return False
         elif col.kind != "amount" and isinstance(value, float):
             if value != int(value):
                 out.note("ambiguous", f"{key}: a count printed with a fraction ('{cell.text}')", key)
@@ -443,7 +449,9 @@ def _drop_uncertain_positions(
 _ACTIVE_MIN = 0.75
 
 
-def match_active(rows: list[DataRow], spec: TableSpec) -> Placed:
+def match_active(rows: list[DataRow], spec: TableSpec, structured: bool = False) -> Placed:
+    """In text, a blank inside a short 二 row cannot be told from a lost cell or a trailing tab, so such a row
+    is left null; a structured table (HTML, DOCX) keeps its cells where they are."""
     out = Placed()
     scored = []
     for i, row in enumerate(rows):
@@ -460,6 +468,8 @@ def match_active(rows: list[DataRow], spec: TableSpec) -> Placed:
         used_specs.add(j)
         repairs = list(rows[i].row.repairs) + ([how] if how else [])
         cells, chose = choose_window(rows[i], len(spec.rows[j].columns), False, {})
+        if cells is not None and not structured and any(not c.text for c in cells):
+            cells = None
         if cells is None:
             _unplaceable(out, "active_disclosure", spec.rows[j], rows[i])
             continue
@@ -513,6 +523,12 @@ def match_review(rows: list[DataRow]) -> Placed:
                 out.note("ambiguous", f"review_litigation: {len(run)} numbers printed for {n}; {note}", "review_litigation")
             else:
                 repairs.append(note)
+                out.note(
+                    "repaired",
+                    f"review_litigation: {len(run)} numbers printed for {n}; cell {note.split(':')[1]} is a copy of "
+                    "another and the only one whose removal makes every group add up, so it was dropped",
+                    "review_litigation",
+                )
             break
         if len(run) > n + 1 and len(run) % n == 0:
             cells = run[:n]
@@ -531,7 +547,10 @@ def match_review(rows: list[DataRow]) -> Placed:
 def _drop_stray(run: list[Cell]) -> tuple[list[Cell] | None, str]:
     """One cell too many: keep the one way of dropping a cell that makes every group add up, if unique."""
     fits: dict[tuple, list[int]] = {}
+    texts = [c.text for c in run]
     for drop in range(len(run)):
+        if texts.count(texts[drop]) < 2:
+            continue  # a stray cell is a converter's copy of a value printed elsewhere in the row
         rest = run[:drop] + run[drop + 1 :]
         nums = [parse_value(c.text).value for c in rest]
         if any(v is None for v in nums):
@@ -542,6 +561,6 @@ def _drop_stray(run: list[Cell]) -> tuple[list[Cell] | None, str]:
         (vals, drops), = fits.items()
         i = drops[0]
         return run[:i] + run[i + 1 :], f"drop_stray_cell:{i + 1}"
-    return None, f"{len(fits)} different readings add up, so none is chosen"
+    return None, f"{len(fits)} readings without a repeated cell add up, so none is chosen"
 
 

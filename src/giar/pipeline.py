@@ -41,16 +41,17 @@ def parse_tables(doc: Document, regions: list[Region], template: TemplateName, t
     tmpl = TEMPLATES[template]
     by_name = {r.name: r for r in regions}
     placed: dict[str, Placed] = {}
+    structured = doc.format in ("html", "docx")  # cells exactly as the document's own table holds them
     for name in TABLES:
         region = by_name.get(name)
         rows: list[DataRow] = []
         if region is not None:
             grid = build(doc.text, region)
             trace.grids[name] = grid
-            rows = data_rows(grid, structured=doc.format in ("html", "docx"))
+            rows = data_rows(grid, structured)
         trace.rows[name] = rows
         if name == "active_disclosure":
-            placed[name] = match_active(rows, tmpl.tables[name])
+            placed[name] = match_active(rows, tmpl.tables[name], structured)
         elif name == "requests":
             placed[name] = match_requests(rows, tmpl.tables[name])
         else:
