@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from .grid import DataRow, parse_value, trim
 from .model import Cell, Finding, Number
-from .template import REQUESTS_2019, REVIEW_GROUPS, Rule, RowSpec, TableSpec
+from .template import REQUESTS_2019, REVIEW_GROUPS, TEMPLATES, Rule, RowSpec, TableSpec
 
 _NOISE = re.compile(r"[\s#*|()（）\[\]【】、.．,，:：;；\"“”'‘’·\-—_/]+")
 
@@ -28,8 +28,26 @@ def norm(label: str) -> str:
 
 @lru_cache(maxsize=None)
 def targets(spec: RowSpec) -> tuple[str, ...]:
-    """The row's label, its label with group words, and its aliases, normalised."""
-    return tuple(b for b in dict.fromkeys(norm(t) for t in (spec.label, spec.full_label, *spec.aliases)) if b)
+    """The row's own label and its aliases, normalised, without group words (those are compared apart)."""
+    return tuple(b for b in dict.fromkeys(core(norm(t)) for t in (spec.label, *spec.aliases)) if b)
+
+
+# Group words printed before row labels (三、本年度办理结果, （三）不予公开 …, 行政诉讼): shared by many rows, so they
+# say nothing about which row a label is and would let a long shared prefix outscore the row's own words.
+_GROUPS = sorted(
+    {norm(r.group) for t in TEMPLATES.values() for tab in t.tables.values() for r in tab.rows if r.group},
+    key=len,
+    reverse=True,
+)
+
+
+@lru_cache(maxsize=1 << 14)
+def core(a: str) -> str:
+    """A normalised label without its group words (unless nothing else is left)."""
+    rest = a
+    for g in _GROUPS:
+        rest = rest.replace(g, "")
+    return rest or a
 
 
 @lru_cache(maxsize=1 << 16)
@@ -52,7 +70,7 @@ def _sim(a: str, tgts: tuple[str, ...]) -> float:
 
 def similarity(label: str, spec: RowSpec) -> float:
     """0..1: how well a printed label (possibly with its group words, possibly a fragment) fits a row."""
-    return _sim(norm(label), targets(spec))
+    return _sim(core(norm(label)), targets(spec))
 
 
 @dataclass
@@ -88,11 +106,11 @@ def _candidates(row: DataRow) -> Candidates:
     before = "".join(c.text for r in row.before for c in r.cells)
     after = "".join(c.text for r in row.after for c in r.cells)
     label = row.label
-    out: Candidates = [(norm(label), None)]
+    out: Candidates = [(core(norm(label)), None)]
     if after:
-        out.append((norm(label + after), "join_label_fragments:after"))
+        out.append((core(norm(label + after)), "join_label_fragments:after"))
     if before:
-        out.append((norm(before + label), "join_label_fragments:before"))
+        out.append((core(norm(before + label)), "join_label_fragments:before"))
     return [(t, how) for t, how in out if t]
 
 
@@ -255,7 +273,7 @@ def _missing(out: Placed, table: str, spec: RowSpec, why: str) -> None:
 _UNLABELED = 0.05
 _SKIP_TEMPLATE = -0.15
 _SKIP_DATA = -0.3
-_MIN_SIM = 0.4
+_MIN_SIM = 0.5
 
 
 def _gain(row: DataRow, spec: RowSpec, cands: Candidates, own: int, tg: tuple[str, ...]) -> tuple[float, Optional[str]]:
@@ -284,6 +302,9 @@ def _diagonal(rows: list[DataRow], specs: tuple[RowSpec, ...]) -> Optional[list[
         sim, how = best_label(row, spec, cands)
         if sim < _DIAGONAL_MIN:
             return None
+        neighbours = [specs[k] for k in (i - 1, i + 1) if 0 <= k < len(specs)]
+        if len(core(norm(row.label))) >= 4 and any(best_label(row, n, cands)[0] > sim + 0.05 for n in neighbours):
+            return None  # two rows printed in each other's places: let the alignment and its checks decide
         pairs.append((i, i, how))
     return pairs
 
@@ -377,20 +398,22 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
     fits = _aggregate_other(out, fits, spec)
     kept = {id(r) for r in fits}
     out.spare = [r for r in rows if id(r) not in kept]
+    diagonal = _diagonal(fits, spec.rows) is not None
     pairs = align(fits, spec.rows)
     pairs = _drop_uncertain_positions(out, pairs, fits, spec, len(fits))
     starts = usual_starts(fits, width)
     matched = set()
     for di, tj, how in pairs:
         row, rspec = fits[di], spec.rows[tj]
-        label_sim = best_label(row, rspec)[0]
-        if len(norm(row.label)) >= 4 and label_sim < _MIN_SIM and not (row.before or row.after):
+        why = None if diagonal else _misfit(row, rspec, spec)
+        if why:
             out.note(
                 "unmatched",
-                f"requests.{rspec.key}: the row printed as '{row.label}' sits at this row's place but its label "
-                f"does not fit (similarity {label_sim:.2f}); left null",
+                f"requests.{rspec.key}: the row printed as '{row.label}' sits at this row's place but {why}; left null",
                 f"requests.{rspec.key}",
             )
+            for col in rspec.columns:
+                out.values[f"requests.{rspec.key}.{col.key}"] = None
             continue
         repairs = list(row.row.repairs) + ([how] if how else [])
         if len(norm(row.label)) < 2:  # no label of its own: fragments nearby or position decided
@@ -410,6 +433,21 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
         if tj not in matched and f"requests.{rspec.key}.total" not in out.values:
             _missing(out, "requests", rspec, "row not found in the document")
     return out
+
+
+def _misfit(row: DataRow, rspec: RowSpec, spec: TableSpec) -> Optional[str]:
+    """Why a labelled row should not take the place the alignment gave it (a foreign row such as 其中：网上申请,
+    or rows printed in each other's places), or None when it fits."""
+    if len(core(norm(row.label))) < 4:
+        return None
+    cands = candidates(row)
+    own = best_label(row, rspec, cands)[0]
+    if own < _MIN_SIM:
+        return f"its label does not fit (similarity {own:.2f})"
+    other = max((best_label(row, s, cands)[0], s.key) for s in spec.rows if s is not rspec)
+    if other[0] > own + 0.1:
+        return f"its label fits {other[1]} better ({other[0]:.2f} against {own:.2f})"
+    return None
 
 
 def _drop_uncertain_positions(
