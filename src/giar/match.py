@@ -273,7 +273,7 @@ def _missing(out: Placed, table: str, spec: RowSpec, why: str) -> None:
 _UNLABELED = 0.05
 _SKIP_TEMPLATE = -0.15
 _SKIP_DATA = -0.3
-_MIN_SIM = 0.5
+_MIN_SIM = 0.6
 
 
 def _gain(row: DataRow, spec: RowSpec, cands: Candidates, own: int, tg: tuple[str, ...]) -> tuple[float, Optional[str]]:
@@ -396,6 +396,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
     width = len(spec.rows[0].columns)
     fits = [r for r in rows if width - 1 <= len(trim(r.value_cells, width)) <= width + 1]
     fits = _aggregate_other(out, fits, spec)
+    fits = _first_table(out, fits, spec)
     kept = {id(r) for r in fits}
     out.spare = [r for r in rows if id(r) not in kept]
     diagonal = _diagonal(fits, spec.rows) is not None
@@ -433,6 +434,20 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
         if tj not in matched and f"requests.{rspec.key}.total" not in out.values:
             _missing(out, "requests", rspec, "row not found in the document")
     return out
+
+
+def _first_table(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[DataRow]:
+    """A region holding a second table 三 (a subordinate body's, appended): read the first only, never splice."""
+    first = spec.rows[0]
+    heads = [i for i, r in enumerate(fits) if len(core(norm(r.label))) >= 4 and similarity(r.label, first) >= 0.85]
+    if len(heads) < 2:
+        return fits
+    out.note(
+        "repaired",
+        f"requests: a second table 三 starts at '{fits[heads[1]].label}'; only the first table is read",
+        "requests",
+    )
+    return fits[: heads[1]]
 
 
 def _misfit(row: DataRow, rspec: RowSpec, spec: TableSpec) -> Optional[str]:
@@ -545,9 +560,30 @@ def review_cells(rows: list[DataRow]) -> list[list[Cell]]:
     return runs
 
 
+def _review_by_label(rows: list[DataRow]) -> Optional[list[Cell]]:
+    """Three labelled rows of five (行政复议 / 未经复议直接起诉 / 复议后起诉), in whatever order: by label."""
+    five = [r for r in rows if len([c for c in r.value_cells if c.text]) == 5 and len(core(norm(r.label))) >= 2]
+    if len(five) != 3:
+        return None
+    order: dict[int, list[Cell]] = {}
+    for r in five:
+        scores = sorted(((similarity(r.label, g), k) for k, g in enumerate(REVIEW_GROUPS)), reverse=True)
+        (best, k), (second, _) = scores[0], scores[1]
+        if best < 0.8 or best - second < 0.15 or k in order:
+            return None
+        order[k] = [c for c in r.value_cells if c.text]
+    return [c for k in range(3) for c in order[k]]
+
+
 def match_review(rows: list[DataRow]) -> Placed:
     out = Placed()
     n = 5 * len(REVIEW_GROUPS)
+    labelled = _review_by_label(rows)
+    if labelled is not None:
+        for k, g in enumerate(REVIEW_GROUPS):
+            if place_row(out, "review_litigation", g, labelled[5 * k : 5 * k + 5], ["placed_by_label"]):
+                out.matched_rows += 1
+        return out
     runs = [r for r in review_cells(rows) if len(r) >= n]
     cells: list[Cell] | None = None
     repairs: list[str] = []
