@@ -391,7 +391,7 @@ def _aggregate_other(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[
     return keep
 
 
-def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
+def match_requests(rows: list[DataRow], spec: TableSpec, structured: bool = False) -> Placed:
     out = Placed()
     width = len(spec.rows[0].columns)
     fits = [r for r in rows if width - 1 <= len(trim(r.value_cells, width)) <= width + 1]
@@ -401,21 +401,28 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
     out.spare = [r for r in rows if id(r) not in kept]
     diagonal = _diagonal(fits, spec.rows) is not None
     pairs = align(fits, spec.rows)
+    if not diagonal:  # misfits first: a row taken out leaves a gap that puts its unlabeled neighbours in doubt
+        kept_pairs = []
+        for di, tj, how in pairs:
+            row, rspec = fits[di], spec.rows[tj]
+            why = _misfit(row, rspec, spec)
+            if why:
+                out.note(
+                    "unmatched",
+                    f"requests.{rspec.key}: the row printed as '{row.label}' sits at this row's place but {why}; "
+                    "left null",
+                    f"requests.{rspec.key}",
+                )
+                for col in rspec.columns:
+                    out.values[f"requests.{rspec.key}.{col.key}"] = None
+                continue
+            kept_pairs.append((di, tj, how))
+        pairs = kept_pairs
     pairs = _drop_uncertain_positions(out, pairs, fits, spec, len(fits))
     starts = usual_starts(fits, width)
     matched = set()
     for di, tj, how in pairs:
         row, rspec = fits[di], spec.rows[tj]
-        why = None if diagonal else _misfit(row, rspec, spec)
-        if why:
-            out.note(
-                "unmatched",
-                f"requests.{rspec.key}: the row printed as '{row.label}' sits at this row's place but {why}; left null",
-                f"requests.{rspec.key}",
-            )
-            for col in rspec.columns:
-                out.values[f"requests.{rspec.key}.{col.key}"] = None
-            continue
         repairs = list(row.row.repairs) + ([how] if how else [])
         if len(norm(row.label)) < 2:  # no label of its own: fragments nearby or position decided
             repairs.append("placed_by_position")
@@ -425,6 +432,8 @@ def match_requests(rows: list[DataRow], spec: TableSpec) -> Placed:
             continue
         if chose:
             repairs.append(chose)
+        if not structured and any(not c.text for c in cells):
+            repairs.append("blank_cell_in_text_row")  # trusted only while the table adds up (pipeline)
         if place_row(out, "requests", rspec, cells, repairs):
             matched.add(tj)
             out.matched_rows += 1

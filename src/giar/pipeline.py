@@ -53,7 +53,7 @@ def parse_tables(doc: Document, regions: list[Region], template: TemplateName, t
         if name == "active_disclosure":
             placed[name] = match_active(rows, tmpl.tables[name], structured)
         elif name == "requests":
-            placed[name] = match_requests(rows, tmpl.tables[name])
+            placed[name] = match_requests(rows, tmpl.tables[name], structured)
         else:
             review = match_review(rows)
             if review.matched_rows == 0 and "requests" in placed:
@@ -108,7 +108,7 @@ def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = Fals
 
     arithmetic = broken(values, template)
     if any((f.key or "").startswith("requests") for f in arithmetic):
-        findings.extend(_unplace_positional(values, prov))
+        findings.extend(_unplace_uncertain(values, prov))
         arithmetic = broken(values, template)
     findings.extend(arithmetic)
     extra_rules = [r for p in placed.values() for r in p.sum_rules]
@@ -157,22 +157,26 @@ def _cells_of_flagged_rows(values: dict[str, Optional[Number]], findings: list[F
     return [k for k in values if k.rsplit(".", 1)[0] in rows or k in rows]
 
 
-def _unplace_positional(values: dict[str, Optional[Number]], prov: dict[str, dict]) -> list[Finding]:
-    """Rows placed by position alone (no readable label) are trusted only while the table adds up: if it does
-    not, a lost or extra row may have shifted them, so they are left null rather than risk a wrong number."""
-    rows = sorted({k.rsplit(".", 1)[0] for k, p in prov.items() if "placed_by_position" in p.get("repairs", ())})
+_UNCERTAIN = ("placed_by_position", "blank_cell_in_text_row")
+
+
+def _unplace_uncertain(values: dict[str, Optional[Number]], prov: dict[str, dict]) -> list[Finding]:
+    """Rows placed by position alone, or text rows read with a blank cell (a blank 总计, or a lost cell that
+    shifted the rest?), are trusted only while table 三 adds up. If it does not, they are left null rather
+    than risk a wrong number."""
+    rows = sorted(
+        {k.rsplit(".", 1)[0] for k, p in prov.items() if k.startswith("requests.") and set(p.get("repairs", ())) & set(_UNCERTAIN)}
+    )
     for row in rows:
         for k in [k for k in values if k.startswith(row + ".")]:
             values[k] = None
             prov.pop(k, None)
-    if not rows:
-        return []
     return [
         Finding(
             kind="ambiguous",
             key=row,
-            message=f"{row}: printed without a readable label and placed by position, but table 三 does not add up, "
-            "so its place is uncertain; left null",
+            message=f"{row}: read without a label of its own or with a blank cell, and table 三 does not add up, so "
+            "its place is uncertain; left null",
         )
         for row in rows
     ]
