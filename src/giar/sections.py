@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from .model import Region
 from .template import TEMPLATES, TEXT_SECTIONS
@@ -31,8 +30,9 @@ _TABLE_HEADINGS = {
 }
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
+    """One line of the text and where it starts (a tuple: a report has hundreds and they never change)."""
+
     start: int
     end: int
     text: str
