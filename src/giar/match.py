@@ -90,6 +90,14 @@ class Placed:
     def note(self, kind: str, message: str, key: Optional[str] = None) -> None:
         self.findings.append(Finding(kind=kind, message=message, key=key))
 
+    def null_row(self, table: str, spec: RowSpec, kind: str, message: str) -> None:
+        """Leave a whole row null and say why (precision before recall: no cell of a doubtful row is kept)."""
+        key = f"{table}.{spec.key}"
+        self.note(kind, f"{key}: {message}", key)
+        for col in spec.columns:
+            self.values[f"{key}.{col.key}"] = None
+            self.provenance.pop(f"{key}.{col.key}", None)
+
 
 Candidates = list[tuple[str, Optional[str]]]
 
@@ -201,16 +209,14 @@ def usual_starts(rows: list[DataRow], width: int) -> dict[int, int]:
 
 
 def _unplaceable(out: Placed, table: str, spec: RowSpec, row: DataRow) -> None:
-    key = f"{table}.{spec.key}"
     printed = " ".join(c.text or "∅" for c in row.value_cells)
-    out.note(
+    out.null_row(
+        table,
+        spec,
         "ambiguous",
-        f"{key}: the printed cells ({printed}) do not line up with the table's columns (a cell blank or lost); "
-        "which column each number belongs to is not determined, so the row is left null",
-        key,
+        f"the printed cells ({printed}) do not line up with the table's columns (a cell blank or lost); which "
+        "column each number belongs to is not determined, so the row is left null",
     )
-    for col in spec.columns:
-        out.values[f"{key}.{col.key}"] = None
 
 
 def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs: list[str]) -> bool:
@@ -220,14 +226,13 @@ def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs
     key_row = f"{table}.{spec.key}"
     if len(vals) != width:
         printed = " ".join(c.text or "∅" for c in vals)
-        out.note(
+        out.null_row(
+            table,
+            spec,
             "ambiguous",
-            f"{key_row}: {len(vals)} cells printed for {width} columns ({printed}); which column each belongs to "
-            "is not determined, so the row is left null",
-            key_row,
+            f"{len(vals)} cells printed for {width} columns ({printed}); which column each belongs to is not "
+            "determined, so the row is left null",
         )
-        for col in spec.columns:
-            out.values[f"{key_row}.{col.key}"] = None
         return False
     blanks = []
     for col, cell in zip(spec.columns, vals):
@@ -244,10 +249,7 @@ def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs
             value = round(float(value) / 10000, 8)  # type: ignore[arg-type]
             out.note("unit", f"{key}: printed '{cell.text}' in 元, converted to {value} 万元", key)
         elif col.kind == "count" and value < 0:  # type: ignore[operator]
-            out.note("ambiguous", f"{key}: a count printed negative ('{cell.text}'): a cell is probably lost", key)
-            for c in spec.columns:
-                out.values[f"{key_row}.{c.key}"] = None
-                out.provenance.pop(f"{key_row}.{c.key}", None)
+            out.null_row(table, spec, "ambiguous", f"a count printed negative ('{cell.text}'): a cell is probably lost")
             return False
         elif col.kind != "amount" and isinstance(value, float):
             if value != int(value):
@@ -263,9 +265,7 @@ def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs
 
 
 def _missing(out: Placed, table: str, spec: RowSpec, why: str) -> None:
-    for col in spec.columns:
-        out.values[f"{table}.{spec.key}.{col.key}"] = None
-    out.note("missing", f"{table}.{spec.key}: {why}", f"{table}.{spec.key}")
+    out.null_row(table, spec, "missing", why)
 
 
 # --- section 三: alignment in template order -----------------------------------------------------------
@@ -407,14 +407,9 @@ def match_requests(rows: list[DataRow], spec: TableSpec, structured: bool = Fals
             row, rspec = fits[di], spec.rows[tj]
             why = _misfit(row, rspec, spec)
             if why:
-                out.note(
-                    "unmatched",
-                    f"requests.{rspec.key}: the row printed as '{row.label}' sits at this row's place but {why}; "
-                    "left null",
-                    f"requests.{rspec.key}",
+                out.null_row(
+                    "requests", rspec, "unmatched", f"the row printed as '{row.label}' sits at this row's place but {why}; left null"
                 )
-                for col in rspec.columns:
-                    out.values[f"requests.{rspec.key}.{col.key}"] = None
                 continue
             kept_pairs.append((di, tj, how))
         pairs = kept_pairs
@@ -494,15 +489,12 @@ def _drop_uncertain_positions(
                     doubt.add(k)
                 k += step
     for tj in sorted(doubt):
-        key = f"requests.{spec.rows[tj].key}"
-        out.note(
+        out.null_row(
+            "requests",
+            spec.rows[tj],
             "ambiguous",
-            f"{key}: printed without a label next to a lost or extra row, so which row it is is not determined; "
-            "left null",
-            key,
+            "printed without a label next to a lost or extra row, so which row it is is not determined; left null",
         )
-        for col in spec.rows[tj].columns:
-            out.values[f"{key}.{col.key}"] = None
     return [p for p in pairs if p[1] not in doubt]
 
 
