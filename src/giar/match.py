@@ -110,11 +110,25 @@ def candidates(row: DataRow) -> Candidates:
     return row.memo["cands"]
 
 
+def own(row: DataRow) -> str:
+    """The row's own label, normalised, without group words (computed once per row)."""
+    if "own" not in row.memo:
+        row.memo["own"] = core(norm(row.label))
+    return row.memo["own"]
+
+
+def bare(row: DataRow) -> int:
+    """Length of the row's own normalised label, group words included: under 2 means no label at all."""
+    if "bare" not in row.memo:
+        row.memo["bare"] = len(norm(row.label))
+    return row.memo["bare"]
+
+
 def _candidates(row: DataRow) -> Candidates:
     before = "".join(c.text for r in row.before for c in r.cells)
     after = "".join(c.text for r in row.after for c in r.cells)
     label = row.label
-    out: Candidates = [(core(norm(label)), None)]
+    out: Candidates = [(own(row), None)]
     if after:
         out.append((core(norm(label + after)), "join_label_fragments:after"))
     if before:
@@ -276,11 +290,11 @@ _SKIP_DATA = -0.3
 _MIN_SIM = 0.6
 
 
-def _gain(row: DataRow, spec: RowSpec, cands: Candidates, own: int, tg: tuple[str, ...]) -> tuple[float, Optional[str]]:
-    if own < 2 and not row.after and not row.before:
+def _gain(row: DataRow, spec: RowSpec, cands: Candidates, bare_len: int, tg: tuple[str, ...]) -> tuple[float, Optional[str]]:
+    if bare_len < 2 and not row.after and not row.before:
         return _UNLABELED, None
     sim, how = best_label(row, spec, cands, tg)
-    if own < 2 and sim < 0.6:
+    if bare_len < 2 and sim < 0.6:
         return _UNLABELED, None  # only fragments around it, and they don't fit: position decides
     return sim - 0.5, how
 
@@ -296,14 +310,14 @@ def _diagonal(rows: list[DataRow], specs: tuple[RowSpec, ...]) -> Optional[list[
     pairs = []
     for i, (row, spec) in enumerate(zip(rows, specs)):
         cands = candidates(row)
-        if len(norm(row.label)) < 2:
+        if bare(row) < 2:
             pairs.append((i, i, None))
             continue
         sim, how = best_label(row, spec, cands)
         if sim < _DIAGONAL_MIN:
             return None
         neighbours = [specs[k] for k in (i - 1, i + 1) if 0 <= k < len(specs)]
-        if len(core(norm(row.label))) >= 4 and any(best_label(row, n, cands)[0] > sim + 0.05 for n in neighbours):
+        if len(own(row)) >= 4 and any(best_label(row, n, cands)[0] > sim + 0.05 for n in neighbours):
             return None  # two rows printed in each other's places: let the alignment and its checks decide
         pairs.append((i, i, how))
     return pairs
@@ -319,7 +333,7 @@ def align(rows: list[DataRow], specs: tuple[RowSpec, ...]) -> list[tuple[int, in
     dp = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int, str | None] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     cands = [candidates(r) for r in rows]
-    owns = [len(norm(r.label)) for r in rows]
+    owns = [bare(r) for r in rows]
     tgs = [targets(s) for s in specs]
     gains = [[_gain(rows[i], specs[j], cands[i], owns[i], tgs[j]) for j in range(m)] for i in range(n)]
     dp[0][0] = 0.0
@@ -419,7 +433,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec, structured: bool = Fals
     for di, tj, how in pairs:
         row, rspec = fits[di], spec.rows[tj]
         repairs = list(row.row.repairs) + ([how] if how else [])
-        if len(norm(row.label)) < 2:  # no label of its own: fragments nearby or position decided
+        if bare(row) < 2:  # no label of its own: fragments nearby or position decided
             repairs.append("placed_by_position")
         cells, chose = choose_window(row, width, True, starts)
         if cells is None:
@@ -443,7 +457,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec, structured: bool = Fals
 def _first_table(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[DataRow]:
     """A region holding a second table 三 (a subordinate body's, appended): read the first only, never splice."""
     first = spec.rows[0]
-    heads = [i for i, r in enumerate(fits) if len(core(norm(r.label))) >= 4 and similarity(r.label, first) >= 0.85]
+    heads = [i for i, r in enumerate(fits) if len(own(r)) >= 4 and _sim(own(r), targets(first)) >= 0.85]
     if len(heads) < 2:
         return fits
     out.note(
@@ -457,15 +471,15 @@ def _first_table(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[Data
 def _misfit(row: DataRow, rspec: RowSpec, spec: TableSpec) -> Optional[str]:
     """Why a labelled row should not take the place the alignment gave it (a foreign row such as 其中：网上申请,
     or rows printed in each other's places), or None when it fits."""
-    if len(core(norm(row.label))) < 4:
+    if len(own(row)) < 4:
         return None
     cands = candidates(row)
-    own = best_label(row, rspec, cands)[0]
-    if own < _MIN_SIM:
-        return f"its label does not fit (similarity {own:.2f})"
+    fit = best_label(row, rspec, cands)[0]
+    if fit < _MIN_SIM:
+        return f"its label does not fit (similarity {fit:.2f})"
     other = max((best_label(row, s, cands)[0], s.key) for s in spec.rows if s is not rspec)
-    if other[0] > own + 0.1:
-        return f"its label fits {other[1]} better ({other[0]:.2f} against {own:.2f})"
+    if other[0] > fit + 0.1:
+        return f"its label fits {other[1]} better ({other[0]:.2f} against {fit:.2f})"
     return None
 
 
@@ -474,7 +488,7 @@ def _drop_uncertain_positions(
 ) -> list[tuple[int, int, Optional[str]]]:
     """Where a template row is missing (or a data row is extra) next to rows placed only by position, which
     row was lost is not determined: every unlabeled row between the nearest labeled anchors is dropped."""
-    positional = {tj: len(norm(fits[di].label)) < 2 for di, tj, _ in pairs}
+    positional = {tj: bare(fits[di]) < 2 for di, tj, _ in pairs}
     gaps = [tj for tj in range(len(spec.rows)) if tj not in positional]
     used = {di for di, _, _ in pairs}
     gaps += [tj for di, tj, _ in pairs if di + 1 < n_rows and di + 1 not in used]  # an extra row after di

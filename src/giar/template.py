@@ -14,14 +14,16 @@ TemplateName = Literal["2019", "2021"]
 TABLES = ("active_disclosure", "requests", "review_litigation")
 
 
-@dataclass(frozen=True)
+# eq=False: each spec is a singleton of this module, so identity is its equality, and hashing it (caches key
+# on it) costs nothing instead of walking its nested tuples.
+@dataclass(frozen=True, eq=False)
 class Column:
     key: str
     label: str
     kind: Literal["count", "signed", "amount"] = "count"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RowSpec:
     key: str
     label: str
@@ -34,7 +36,7 @@ class RowSpec:
         return f"{self.group}{self.label}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TableSpec:
     name: str
     heading: str  # the section heading that introduces it
