@@ -325,9 +325,6 @@ def _diagonal(rows: list[DataRow], specs: tuple[RowSpec, ...]) -> Optional[list[
 
 def align(rows: list[DataRow], specs: tuple[RowSpec, ...]) -> list[tuple[int, int, str | None]]:
     """Monotone alignment of data rows to template rows maximising label fit; returns (data, template, how)."""
-    diagonal = _diagonal(rows, specs)
-    if diagonal is not None:
-        return diagonal
     n, m = len(rows), len(specs)
     neg = float("-inf")
     dp = [[neg] * (m + 1) for _ in range(n + 1)]
@@ -373,6 +370,9 @@ def _aggregate_other(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[
         return fits
     keep = []
     for row in fits:
+        if "其他" not in norm(row.label):
+            keep.append(row)
+            continue
         # the old single row prints its group words and nothing after them; a 2021 sub-row under a repeated
         # rowspan label ("三、本年度办理结果 （六）其他处理 2.申请人…") has its own words left over
         rest = norm(row.label)
@@ -413,9 +413,9 @@ def match_requests(rows: list[DataRow], spec: TableSpec, structured: bool = Fals
     fits = _first_table(out, fits, spec)
     kept = {id(r) for r in fits}
     out.spare = [r for r in rows if id(r) not in kept]
-    diagonal = _diagonal(fits, spec.rows) is not None
-    pairs = align(fits, spec.rows)
-    if not diagonal:  # misfits first: a row taken out leaves a gap that puts its unlabeled neighbours in doubt
+    diagonal = _diagonal(fits, spec.rows)
+    pairs = diagonal if diagonal is not None else align(fits, spec.rows)
+    if diagonal is None:  # misfits first: a row taken out leaves a gap that puts its unlabeled neighbours in doubt
         kept_pairs = []
         for di, tj, how in pairs:
             row, rspec = fits[di], spec.rows[tj]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 from typing import NamedTuple, Optional
 
 from .model import Region
@@ -55,13 +56,19 @@ def lines(text: str, start: int = 0, end: Optional[int] = None, squash: bool = T
     return out
 
 
-def _is_heading(line: Line, words: tuple[str, ...]) -> bool:
-    sq = line.squashed
-    return 0 < len(sq) <= _MAX_HEADING and any(w in sq for w in words) and not _CONTENT["active_disclosure"].search(sq)
+@lru_cache(maxsize=None)
+def _words(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, words)))
 
 
 def headings(all_lines: list[Line], words: tuple[str, ...]) -> list[Line]:
-    return [l for l in all_lines if _is_heading(l, words)]
+    """Short lines that say one of the words (and are not a 第二十条 table caption)."""
+    pattern, caption = _words(words), _CONTENT["active_disclosure"]
+    return [
+        l
+        for l in all_lines
+        if 0 < len(l.squashed) <= _MAX_HEADING and pattern.search(l.squashed) and not caption.search(l.squashed)
+    ]
 
 
 def locate(text: str) -> list[Region]:
