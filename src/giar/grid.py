@@ -146,14 +146,15 @@ def build(text: str, region: Region) -> Grid:
     repairs: list[str] = []
     hows: dict[str, int] = {}
     for i, line in enumerate(src):
-        if not line.text.strip():
+        stripped = line.text.strip()
+        if not stripped:
             rows.append(Row(cells=[], line=i))  # kept as a marker: blank lines separate one-cell-per-line rows
             continue
-        if _SEPARATOR.match(line.text):
+        if "--" in stripped and _SEPARATOR.match(line.text):
             repairs.append("drop_separator")
             continue
-        if _FURNITURE.match(line.text):
-            repairs.append(f"drop_page_furniture:{line.text.strip()}")
+        if len(stripped) <= 24 and _FURNITURE.match(line.text):  # page numbers and footers are short
+            repairs.append(f"drop_page_furniture:{stripped}")
             continue
         cells, how = split_line(line)
         hows[how] = hows.get(how, 0) + 1

@@ -17,8 +17,6 @@ from .model import Region
 from .template import TEMPLATES, TEXT_SECTIONS
 
 _MAX_HEADING = 48
-_DECOR = re.compile(r"^[#\s>*|]*")
-_SPACE = re.compile(r"[ \t]+")
 
 # What a table's body prints, whatever its heading says.
 _CONTENT = {
@@ -40,8 +38,12 @@ class Line(NamedTuple):
     squashed: str  # without decoration (#, |, >) and spaces: what heading tests compare
 
 
+_SQUASH = re.compile(r"^[#\s>*|]+|[ \t]+")
+
+
 def _squash(text: str) -> str:
-    return _SPACE.sub("", _DECOR.sub("", text)).strip()
+    """Without leading decoration (#, >, *, |) and without spaces: the form heading tests compare."""
+    return _SQUASH.sub("", text).strip()
 
 
 def lines(text: str, start: int = 0, end: Optional[int] = None, squash: bool = True) -> list[Line]:
