@@ -76,8 +76,9 @@ def parse_tables(doc: Document, regions: list[Region], template: TemplateName, t
 
 def _nest(values: dict[str, Optional[Number]], table: str, template: TemplateName) -> dict[str, dict[str, Optional[Number]]]:
     out: dict[str, dict[str, Optional[Number]]] = {}
-    for row in TEMPLATES[template].tables[table].rows:
-        out[row.key] = {c.key: values.get(f"{table}.{row.key}.{c.key}") for c in row.columns}
+    for key in TEMPLATES[template].tables[table].keys():
+        _, row, col = key.split(".")
+        out.setdefault(row, {})[col] = values.get(key)
     return out
 
 

@@ -50,8 +50,8 @@ class TableSpec:
                 return r
         raise KeyError(key)
 
-    def keys(self) -> list[str]:
-        return [f"{self.name}.{r.key}.{c.key}" for r in self.rows for c in r.columns]
+    def keys(self) -> tuple[str, ...]:
+        return _table_keys(self)
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,14 @@ class Template:
     name: TemplateName
     tables: dict[str, TableSpec] = field(default_factory=dict)
 
-    def keys(self) -> list[str]:
-        return [k for t in self.tables.values() for k in t.keys()]
+    def keys(self) -> tuple[str, ...]:
+        return tuple(k for t in self.tables.values() for k in t.keys())
+
+
+@lru_cache(maxsize=None)
+def _table_keys(spec: "TableSpec") -> tuple[str, ...]:
+    """'table.row.column' for every cell, in template order (asked for on every report: computed once)."""
+    return tuple(f"{spec.name}.{r.key}.{c.key}" for r in spec.rows for c in r.columns)
 
 
 # --- section 二 ----------------------------------------------------------------------------------------
