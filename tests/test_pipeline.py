@@ -197,3 +197,18 @@ def test_amount_printed_in_yuan_is_converted_with_a_finding(fixtures_dir):
     assert report.active_disclosure["centralized_procurement"]["amount_wan"] == 25.1
     assert any(f.kind == "unit" and "251000元" in f.message for f in report.findings)
     assert report.provenance["active_disclosure.centralized_procurement.amount_wan"].text == "251000元"
+
+
+def test_extract_many_in_parallel_keeps_order_and_survives_failures(fixtures_dir, tmp_path):
+    from giar import extract_many
+    from giar.pipeline import Failure
+
+    srcs = [fixtures_dir / "seeds" / f"{n}.txt" for n in ("000", "001")] + [tmp_path / "gone.txt"]
+    srcs += [fixtures_dir / "seeds" / "004.txt"]
+    serial = list(extract_many(srcs))
+    parallel = list(extract_many(srcs, jobs=2))
+    assert [type(r).__name__ for r in parallel] == ["Report", "Report", "Failure", "Report"]
+    assert isinstance(parallel[2], Failure) and "no such file" in parallel[2].error
+    for a, b in zip(serial, parallel):
+        if not isinstance(a, Failure):
+            assert a.model_dump() == b.model_dump()

@@ -53,7 +53,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if done and not Path(args.output).read_bytes().endswith(b"\n"):
         out.write("\n")  # close a line torn by an interrupted run
     try:
-        for i, result in enumerate(extract_many(files, llm=llm), 1):
+        for i, result in enumerate(extract_many(files, jobs=args.jobs, llm=llm), 1):
             if isinstance(result, Failure):
                 failed += 1
                 print(f"giar: {result.source}: {result.error}", file=sys.stderr)
@@ -124,6 +124,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("files", nargs="+", help="report files or folders (text, markdown, HTML, PDF, DOCX)")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.add_argument("--progress", action="store_true", help="print progress to standard error")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="documents read in parallel processes (default 1)")
     p.add_argument("--resume", action="store_true", help="with -o: skip reports already in the output file, append the rest")
     p.add_argument("--llm", action="store_true", help="repair inconsistent tables with the LLM configured by GIAR_LLM_* variables")
     p.set_defaults(func=cmd_extract)
