@@ -26,7 +26,9 @@ _FURNITURE = re.compile(
     re.I,
 )
 _NUM = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_NUM_TOKEN = re.compile(r"^[+-]?\d[\d,，]*(?:\.\d+)?$")
+# thousands separators only in groups of three ("12,5" is a decimal comma or a typo: not read)
+_NUM_TOKEN = re.compile(r"^[+-]?(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?$")
+_FOOTNOTE = re.compile(r"^(?P<num>.+?)(?P<mark>[*＊※]+|[①-⑳]|[（(]?注\d*[)）]?)$")
 _DASHES = {"—", "-", "/", "无", "——", "－", "–", "―", "—/—", "\\", "－－", "--"}
 _UNIT = re.compile(r"^(?P<num>.*?)(?P<unit>万元|元|件|个|条|项|次)$")
 _SPACES2 = re.compile(r" {2,}")
@@ -39,6 +41,7 @@ class Value:
     kind: ValueKind
     value: Optional[Number] = None
     unit: Optional[str] = None
+    mark: Optional[str] = None  # a footnote marker printed after the number (5*, 12①), dropped
 
 
 @lru_cache(maxsize=1 << 14)
@@ -50,7 +53,10 @@ def parse_value(text: str) -> Value:
         return Value("blank")
     if s in _DASHES:
         return Value("dash", 0)
-    unit = None
+    unit = mark = None
+    f = _FOOTNOTE.match(s)
+    if f and _NUM_TOKEN.match(f.group("num")):
+        s, mark = f.group("num"), f.group("mark")
     m = _UNIT.match(s)
     if m and m.group("num"):
         s, unit = m.group("num"), m.group("unit")
@@ -60,7 +66,7 @@ def parse_value(text: str) -> Value:
     if s.startswith("+") and len(s) > 1:
         s = s[1:]
     num: Number = float(s) if "." in s else int(s)
-    return Value("number", num, unit)
+    return Value("number", num, unit, mark)
 
 
 def is_valueish(text: str) -> bool:
@@ -241,7 +247,9 @@ def data_rows(grid: Grid, structured: bool = False) -> list[DataRow]:
     for row in grid.rows:
         labels, values = split_row(row)
         blank_row = structured and labels and len(values) >= 2 and all(not c.text for c in values)
-        if blank_row or any(parse_value(c.text).kind == "number" for c in values):
+        kinds = [parse_value(c.text).kind for c in values]
+        dash_row = labels and kinds.count("dash") >= 2  # a row printed all "—" is a row of zeros, not a label
+        if blank_row or dash_row or "number" in kinds:
             if out:
                 out[-1].after = list(pending)
             out.append(DataRow(row, labels, values, list(pending), []))

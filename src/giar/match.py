@@ -194,11 +194,17 @@ def choose_window(
         return cells, None  # more printed cells than columns: place_row reports it
     if summed and len(offs) > 1:
         offs = [o for o in offs if _fits_sum(cells[o : o + width])] or offs
-    if len(offs) == 1 and all(c.text for c in cells[offs[0] : offs[0] + width]):
-        o = offs[0]  # every column printed, only blanks around: no doubt where the numbers go
-        return cells[o : o + width], ("choose_value_columns" if len(cells) > width else None)
     lc = _label_cols(row)
     start = starts.get(lc)
+    if len(offs) == 1 and all(c.text for c in cells[offs[0] : offs[0] + width]):
+        o = offs[0]  # every column printed, only blanks around: the numbers go in order
+        if summed and o + width < len(cells) and not _fits_sum(cells[o : o + width]):
+            return None, None  # ... unless a blank 总计 after them was pushed out by a number split in two cells
+        if start is not None and lc + o != start:
+            # ... but not where this table's rows of the same shape start: a number split in two cells can push
+            # a blank 总计 out of the window. Trusted only while the table adds up (pipeline).
+            return cells[o : o + width], "off_usual_columns"
+        return cells[o : o + width], ("choose_value_columns" if len(cells) > width else None)
     if start is not None:
         offs = [o for o in offs if lc + o == start]
     if len(offs) != 1:
@@ -259,6 +265,8 @@ def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs
         value = v.value
         if v.kind == "dash":
             out.note("dash", f"{key}: printed '{cell.text}', read as 0", key)
+        if v.mark:
+            out.note("footnote", f"{key}: printed '{cell.text}', the footnote mark '{v.mark}' is not part of the number", key)
         if col.kind == "amount" and v.unit == "元":
             value = round(float(value) / 10000, 8)  # type: ignore[arg-type]
             out.note("unit", f"{key}: printed '{cell.text}' in 元, converted to {value} 万元", key)

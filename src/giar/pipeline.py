@@ -158,7 +158,7 @@ def _cells_of_flagged_rows(values: dict[str, Optional[Number]], findings: list[F
     return [k for k in values if k.rsplit(".", 1)[0] in rows or k in rows]
 
 
-_UNCERTAIN = ("placed_by_position", "blank_cell_in_text_row")
+_UNCERTAIN = ("placed_by_position", "blank_cell_in_text_row", "off_usual_columns")
 
 
 def _unplace_uncertain(values: dict[str, Optional[Number]], prov: dict[str, dict]) -> list[Finding]:
