@@ -224,6 +224,12 @@ class DataRow:
     def label(self) -> str:
         return "".join(c.text for c in self.label_cells)
 
+    @property
+    def mixed(self) -> bool:
+        """A number stands among the label words ('行政许可 3867 其中网上办理 120'): which number is the value
+        is not determined by position."""
+        return any(parse_value(c.text).kind == "number" for c in self.label_cells)
+
     def numbers(self) -> int:
         return sum(1 for c in self.value_cells if parse_value(c.text).kind == "number")
 

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from .grid import DataRow, parse_value, trim
 from .model import Cell, Finding, Number
-from .template import REQUESTS_2019, REVIEW_GROUPS, TEMPLATES, Rule, RowSpec, TableSpec
+from .template import REQUESTS_2019, REVIEW_GROUPS, TEMPLATE_MARKERS, TEMPLATES, Rule, RowSpec, TableSpec
 
 _NOISE = re.compile(r"[\s#*|()（）\[\]【】、.．,，:：;；\"“”'‘’·\-—_/]+")
 
@@ -239,7 +239,9 @@ def _unplaceable(out: Placed, table: str, spec: RowSpec, row: DataRow) -> None:
     )
 
 
-def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs: list[str]) -> bool:
+def place_row(
+    out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs: list[str], header_unit: Optional[str] = None
+) -> bool:
     """Put a row's cells on its columns when their count fits; otherwise null the row with a finding."""
     width = len(spec.columns)
     vals = trim(cells, width)
@@ -267,9 +269,10 @@ def place_row(out: Placed, table: str, spec: RowSpec, cells: list[Cell], repairs
             out.note("dash", f"{key}: printed '{cell.text}', read as 0", key)
         if v.mark:
             out.note("footnote", f"{key}: printed '{cell.text}', the footnote mark '{v.mark}' is not part of the number", key)
-        if col.kind == "amount" and v.unit == "元":
+        if col.kind == "amount" and (v.unit == "元" or v.unit is None and header_unit == "元"):
             value = round(float(value) / 10000, 8)  # type: ignore[arg-type]
-            out.note("unit", f"{key}: printed '{cell.text}' in 元, converted to {value} 万元", key)
+            where = "" if v.unit else " (the column header says 元)"
+            out.note("unit", f"{key}: printed '{cell.text}' in 元{where}, converted to {value} 万元", key)
         elif col.kind == "count" and value < 0:  # type: ignore[operator]
             out.null_row(table, spec, "ambiguous", f"a count printed negative ('{cell.text}'): a cell is probably lost")
             return False
@@ -444,7 +447,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec, structured: bool = Fals
         if bare(row) < 2:  # no label of its own: fragments nearby or position decided
             repairs.append("placed_by_position")
         cells, chose = choose_window(row, width, True, starts)
-        if cells is None:
+        if cells is None or row.mixed:
             _unplaceable(out, "requests", rspec, row)
             continue
         if chose:
@@ -525,10 +528,26 @@ def _drop_uncertain_positions(
 _ACTIVE_MIN = 0.75
 
 
-def match_active(rows: list[DataRow], spec: TableSpec, structured: bool = False) -> Placed:
-    """In text, a blank inside a short 二 row cannot be told from a lost cell or a trailing tab, so such a row
-    is left null; a structured table (HTML, DOCX) keeps its cells where they are."""
+def _headers(rows: list[DataRow]) -> list[str]:
+    """For each row of 二, the header printed over its subtable (the label-only lines since the last caption)."""
+    out, current = [], ""
+    for row in rows:
+        if row.before:
+            current = "".join(c.text for r in row.before for c in r.cells)
+        out.append(current)
+    return out
+
+
+def match_active(
+    rows: list[DataRow], spec: TableSpec, structured: bool = False, template: Optional[str] = None
+) -> Placed:
+    """Rows of 二 by label. In text, a blank inside a short row cannot be told from a lost cell or a trailing
+    tab, so such a row is left null (a structured table keeps its cells where they are). A subtable whose header
+    names the other template's columns, or a row printed twice with different numbers, is left null too; an
+    amount whose header says 元 is converted to 万元."""
     out = Placed()
+    headers = _headers(rows)
+    other = [w for name, words in TEMPLATE_MARKERS.items() if name != template for w in words]
     scored = []
     for i, row in enumerate(rows):
         for j, rspec in enumerate(spec.rows):
@@ -542,16 +561,31 @@ def match_active(rows: list[DataRow], spec: TableSpec, structured: bool = False)
             continue
         used_rows.add(i)
         used_specs.add(j)
-        repairs = list(rows[i].row.repairs) + ([how] if how else [])
-        cells, chose = choose_window(rows[i], len(spec.rows[j].columns), False, {})
-        if cells is not None and not structured and any(not c.text for c in cells):
+        rspec, row = spec.rows[j], rows[i]
+        twins = [rows[k] for s2, k, j2, _ in scored if j2 == j and k != i and s2 >= 0.9 and k not in used_rows]
+        if any([c.text for c in t.value_cells if c.text] != [c.text for c in row.value_cells if c.text] for t in twins):
+            out.null_row("active_disclosure", rspec, "ambiguous", "printed twice with different numbers; left null")
+            continue
+        head = re.sub(r"\s", "", headers[i])
+        if template and any(w in head for w in other):
+            out.null_row(
+                "active_disclosure",
+                rspec,
+                "ambiguous",
+                f"its subtable's header ({headers[i][:40]}) names the other template's columns; left null",
+            )
+            continue
+        repairs = list(row.row.repairs) + ([how] if how else [])
+        cells, chose = choose_window(row, len(rspec.columns), False, {})
+        if cells is not None and (row.mixed or not structured and any(not c.text for c in cells)):
             cells = None
         if cells is None:
-            _unplaceable(out, "active_disclosure", spec.rows[j], rows[i])
+            _unplaceable(out, "active_disclosure", rspec, row)
             continue
         if chose:
             repairs.append(chose)
-        if place_row(out, "active_disclosure", spec.rows[j], cells, repairs):
+        unit = "元" if "元" in head and "万元" not in head else None
+        if place_row(out, "active_disclosure", rspec, cells, repairs, unit):
             out.matched_rows += 1
     for j, rspec in enumerate(spec.rows):
         if j not in used_specs:
@@ -577,6 +611,9 @@ def review_cells(rows: list[DataRow]) -> list[list[Cell]]:
                 runs.append(cur)
             cur = []
             continue
+        nums = [parse_value(c.text).value for c in vals if c.text]
+        if len(nums) >= 5 and nums == list(range(1, len(nums) + 1)):
+            continue  # a column-number row (1 2 3 … 15) under the header, not data
         cur.extend(vals)
     if cur:
         runs.append(cur)
@@ -598,9 +635,35 @@ def _review_by_label(rows: list[DataRow]) -> Optional[list[Cell]]:
     return [c for k in range(3) for c in order[k]]
 
 
+def _review_layout_doubt(rows: list[DataRow]) -> Optional[str]:
+    """Why 四 cannot be read by position: its rows are labelled with column names (a transposed table) or
+    with group names out of the template's order."""
+    columns = [c.label for c in REVIEW_GROUPS[0].columns]
+    groups = []
+    for r in rows:
+        lab = own(r)
+        if len(lab) < 2:
+            continue
+        if any(_pair(lab, norm(c)) >= 0.8 for c in columns):
+            return f"a row is labelled '{r.label}', a column name: the table is printed transposed"
+        scores = sorted(((similarity(r.label, g), k) for k, g in enumerate(REVIEW_GROUPS)), reverse=True)
+        if scores[0][0] >= 0.8:
+            groups.append(scores[0][1])
+        elif _pair(lab, norm("行政诉讼")) >= 0.8:
+            groups.append(1)  # 行政诉讼 over both litigation groups
+    if groups != sorted(groups):
+        return "its rows are labelled with the groups out of the template's order"
+    return None
+
+
 def match_review(rows: list[DataRow]) -> Placed:
     out = Placed()
     n = 5 * len(REVIEW_GROUPS)
+    doubt = _review_layout_doubt(rows)
+    if doubt:
+        for g in REVIEW_GROUPS:
+            out.null_row("review_litigation", g, "ambiguous", f"not read by position: {doubt}")
+        return out
     labelled = _review_by_label(rows)
     if labelled is not None:
         for k, g in enumerate(REVIEW_GROUPS):
@@ -628,8 +691,12 @@ def match_review(rows: list[DataRow]) -> Placed:
                 )
             break
         if len(run) > n + 1 and len(run) % n == 0:
-            cells = run[:n]
-            repairs.append("first_of_repeated_rows")
+            copies = [[c.text for c in run[k : k + n]] for k in range(0, len(run), n)]
+            if all(c == copies[0] for c in copies):
+                cells = run[:n]
+                repairs.append("first_of_repeated_rows")
+            else:
+                out.note("ambiguous", f"review_litigation: {len(run)} numbers printed for {n}", "review_litigation")
             break
     if cells is None:
         for g in REVIEW_GROUPS:

@@ -51,7 +51,7 @@ def parse_tables(doc: Document, regions: list[Region], template: TemplateName, t
             rows = data_rows(grid, structured)
         trace.rows[name] = rows
         if name == "active_disclosure":
-            placed[name] = match_active(rows, tmpl.tables[name], structured)
+            placed[name] = match_active(rows, tmpl.tables[name], structured, template)
         elif name == "requests":
             placed[name] = match_requests(rows, tmpl.tables[name], structured)
         else:
