@@ -48,6 +48,8 @@ def clean(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
         a = text[m.start() - 1]
         b = text[m.end()] if m.end() < len(text) else ""
+        if "\n" in m.group() and a.isdigit() and b.isdigit():
+            return " / "  # two numbers stacked in one cell: never glued into one number
         return "" if b and is_cjk(a) and is_cjk(b) else " "
 
     return _WS.sub(repl, text)

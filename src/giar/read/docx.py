@@ -36,7 +36,11 @@ def _body_items(parent, container) -> Iterator[Paragraph | Table]:
 
 def _cell_text(cell: _Cell) -> str:
     """Every paragraph of the cell, nested tables included, folded onto one line."""
-    parts = [p.text for p in cell.paragraphs]
+    # superscript runs are footnote marks (3867²), not digits of the number
+    parts = [
+        "".join(r.text for r in p.runs if not r.font.superscript) if any(r.font.superscript for r in p.runs) else p.text
+        for p in cell.paragraphs
+    ]
     for inner in cell.tables:
         for row in _table_rows(inner):
             parts.append(" ".join(row))

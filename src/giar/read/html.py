@@ -72,6 +72,8 @@ def _cell_text(el: etree._Element) -> str:
 
     def walk(node: etree._Element) -> None:
         tag = _tag(node)
+        if tag == "sup":
+            return  # a footnote mark (11398889<sup>2</sup>) is not part of the number; its tail is kept
         if tag is not None and tag not in _SKIP and not _hidden(node):
             if tag == "br" or tag in _BLOCK:
                 parts.append("\n")
