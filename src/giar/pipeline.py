@@ -16,7 +16,7 @@ from .match import Placed, match_active, match_requests, match_review
 from .meta import read_meta
 from .model import Document, Finding, Grid, Meta, Number, Region, RepairOutcome, Report, Sections, TableReport, Usage
 from .read import Source, read
-from .sections import body, locate
+from .sections import body, locate, report_end
 from .template import TABLES, TEMPLATES, TemplateName
 from .validate import broken
 
@@ -86,10 +86,19 @@ def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = Fals
     """All stages on one document. ``llm`` turns on the repair stage; ``force_llm`` sends every table to it
     (for comparing paths), otherwise only tables the rules left inconsistent or incomplete go."""
     trace = Trace(document=doc)
-    regions = locate(doc.text)
+    second = report_end(doc.text)
+    regions = locate(doc.text[: second.start] if second else doc.text)
     trace.regions = regions
     meta, findings = read_meta(doc.text, regions)
     findings = list(doc.findings) + findings
+    if second is not None:
+        findings.append(
+            Finding(
+                kind="repaired",
+                message=f"a second report starts at offset {second.start} ('{second.text.strip()[:40]}'); only the "
+                "first is read",
+            )
+        )
     report = Report(source=doc.source, meta=meta, format=doc.format)
     by_name = {r.name: r for r in regions}
     report.sections = Sections(**{k: body(doc.text, by_name[k]) if k in by_name else None for k in ("overview", "problems", "other")})

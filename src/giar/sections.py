@@ -73,6 +73,24 @@ def headings(all_lines: list[Line], words: tuple[str, ...]) -> list[Line]:
     ]
 
 
+_TITLE = re.compile(r"(?:政府信息公开|政务公开).{0,8}年度报告$")
+
+
+def report_end(text: str) -> Optional[Line]:
+    """The title line of a second report pasted after the first one's tables (two bodies in one file), if any:
+    everything from there on belongs to another body."""
+    first_table = _CONTENT["active_disclosure"].search(text) or _CONTENT["requests"].search(text)
+    if first_table is None:
+        return None
+    for line in lines(text, _line_start(text, first_table.start())):
+        if 0 < len(line.squashed) <= 60 and _TITLE.search(line.squashed) and "年" in line.squashed:
+            # a running page header repeats the title too; a new report opens its own 总体情况 soon after
+            after = lines(text, line.end, min(len(text), line.end + 3000))
+            if headings([l for l in after if 0 < len(l.squashed) <= _MAX_HEADING], TEXT_SECTIONS["overview"]):
+                return line
+    return None
+
+
 def locate(text: str) -> list[Region]:
     """Regions for overview, the three tables, problems and other, in document order; absent ones omitted."""
     all_lines = lines(text)
