@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from .grid import DataRow, parse_value, trim
 from .model import Cell, Finding, Number
-from .template import REQUESTS_2019, REVIEW_GROUPS, TEMPLATE_MARKERS, TEMPLATES, Rule, RowSpec, TableSpec
+from .template import REQUESTS_2019, REQUESTS_2021, REVIEW_GROUPS, TEMPLATE_MARKERS, TEMPLATES, Rule, RowSpec, TableSpec
 
 _NOISE = re.compile(r"[\s#*|()（）\[\]【】、.．,，:：;；\"“”'‘’·\-—_/]+")
 
@@ -416,11 +416,49 @@ def _aggregate_other(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[
     return keep
 
 
+_SUBROWS = tuple(r for r in REQUESTS_2021 if r.key.startswith("other_"))
+
+
+def _split_other(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[DataRow]:
+    """A 2019 table that prints the 2021 sub-rows of （六）: they are parts of other_processing, not it; their
+    numbers become an equation (other_processing = their sum) for the inference step."""
+    if not any(r.key == "other_processing" for r in spec.rows):
+        return fits
+    keep, found = [], {}
+    for row in fits:
+        cands = candidates(row)
+        best = max(((best_label(row, sub, cands)[0], sub) for sub in _SUBROWS), key=lambda x: x[0])
+        if len(own(row)) >= 2 and best[0] >= 0.8 and best[0] > best_label(row, _AGGREGATE, cands)[0] + 0.1:
+            tmp = Placed()
+            if place_row(tmp, "requests", best[1], row.value_cells, list(row.row.repairs)):
+                found[best[1].key] = tmp.values
+            continue
+        keep.append(row)
+    if not found:
+        return fits
+    out.note(
+        "aggregate",
+        f"requests: the 2019 table prints the 2021 sub-rows of （六） ({', '.join(found)}); other_processing is their "
+        "sum only if all three are printed",
+        "requests.other_processing",
+    )
+    if len(found) == len(_SUBROWS):
+        for col in _AGGREGATE.columns:
+            keys = tuple(f"requests.{k}.{col.key}" for k in found)
+            for k in found:
+                v = found[k].get(f"requests.{k}.{col.key}")
+                if v is not None:
+                    out.sums[f"requests.{k}.{col.key}"] = v
+            out.sum_rules.append(Rule(f"rule3:printed （六） sub-rows:{col.key}", keys, (f"requests.other_processing.{col.key}",)))
+    return keep
+
+
 def match_requests(rows: list[DataRow], spec: TableSpec, structured: bool = False) -> Placed:
     out = Placed()
     width = len(spec.rows[0].columns)
     fits = [r for r in rows if width - 1 <= len(trim(r.value_cells, width)) <= width + 1]
     fits = _aggregate_other(out, fits, spec)
+    fits = _split_other(out, fits, spec)
     fits = _first_table(out, fits, spec)
     kept = {id(r) for r in fits}
     out.spare = [r for r in rows if id(r) not in kept]
@@ -457,8 +495,10 @@ def match_requests(rows: list[DataRow], spec: TableSpec, structured: bool = Fals
         if place_row(out, "requests", rspec, cells, repairs):
             matched.add(tj)
             out.matched_rows += 1
-    matched_data = {di for di, _, _ in pairs}
-    out.spare += [r for i, r in enumerate(fits) if i not in matched_data]
+    placed_lines = [fits[di].row.line for di, tj, _ in pairs if tj in matched]
+    last = max(placed_lines, default=-1)
+    # what may still hold 四's numbers (its heading lost at a page break): the rows after the table's last row
+    out.spare = [r for r in rows if r.row.line > last]
     for tj, rspec in enumerate(spec.rows):
         if tj not in matched and f"requests.{rspec.key}.total" not in out.values:
             _missing(out, "requests", rspec, "row not found in the document")
