@@ -28,7 +28,7 @@ _FURNITURE = re.compile(
 _NUM = re.compile(r"[+-]?\d+(?:\.\d+)?")
 # thousands separators only in groups of three ("12,5" is a decimal comma or a typo: not read)
 _NUM_TOKEN = re.compile(r"^[+-]?(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?$")
-_FOOTNOTE = re.compile(r"^(?P<num>.+?)(?P<mark>[*＊※]+|[①-⑳]|[（(]?注\d*[)）]?)$")
+_FOOTNOTE = re.compile(r"^(?P<num>.+?)(?P<mark>[*＊※]+|[①-⑳]|[（(]?注\d*[)）]?|[（(]\d{1,2}[)）])$")
 _DASHES = {"—", "-", "/", "无", "——", "－", "–", "―", "—/—", "\\", "－－", "--"}
 _UNIT = re.compile(r"^(?P<num>.*?)(?P<unit>万元|元|件|个|条|项|次)$")
 _SPACES2 = re.compile(r" {2,}")
@@ -255,7 +255,9 @@ def data_rows(grid: Grid, structured: bool = False) -> list[DataRow]:
         blank_row = structured and labels and len(values) >= 2 and all(not c.text for c in values)
         kinds = [parse_value(c.text).kind for c in values]
         dash_row = labels and kinds.count("dash") >= 2  # a row printed all "—" is a row of zeros, not a label
-        if blank_row or dash_row or "number" in kinds:
+        # numbers followed by an unreadable cell ('68(a)'): a data row nobody can place, never a label fragment
+        numeric_label = sum(1 for c in labels if parse_value(c.text).kind == "number") >= 3
+        if blank_row or dash_row or numeric_label or "number" in kinds:
             if out:
                 out[-1].after = list(pending)
             out.append(DataRow(row, labels, values, list(pending), []))

@@ -228,6 +228,15 @@ def usual_starts(rows: list[DataRow], width: int) -> dict[int, int]:
     return {lc: max(by, key=lambda k: by[k]) for lc, by in counts.items()}
 
 
+def _usual_lengths(rows: list[DataRow]) -> dict[int, int]:
+    """In a structured table every row of one shape has the same number of cells: the common count per shape."""
+    counts: dict[int, dict[int, int]] = {}
+    for r in rows:
+        by = counts.setdefault(_label_cols(r), {})
+        by[len(r.row.cells)] = by.get(len(r.row.cells), 0) + 1
+    return {lc: max(by, key=lambda k: by[k]) for lc, by in counts.items() if sum(by.values()) >= 3}
+
+
 def _unplaceable(out: Placed, table: str, spec: RowSpec, row: DataRow) -> None:
     printed = " ".join(c.text or "∅" for c in row.value_cells)
     out.null_row(
@@ -478,9 +487,13 @@ def match_requests(rows: list[DataRow], spec: TableSpec, structured: bool = Fals
         pairs = kept_pairs
     pairs = _drop_uncertain_positions(out, pairs, fits, spec, len(fits))
     starts = usual_starts(fits, width)
+    shape = _usual_lengths(fits) if structured else {}
     matched = set()
     for di, tj, how in pairs:
         row, rspec = fits[di], spec.rows[tj]
+        if shape and len(row.row.cells) != shape.get(_label_cols(row), len(row.row.cells)):
+            _unplaceable(out, "requests", rspec, row)  # a cell more or less than its table's rows: split or lost
+            continue
         repairs = list(row.row.repairs) + ([how] if how else [])
         if bare(row) < 2:  # no label of its own: fragments nearby or position decided
             repairs.append("placed_by_position")
