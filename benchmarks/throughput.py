@@ -44,8 +44,8 @@ def generated_docx() -> list[tuple[str, bytes]]:
 def inputs(fmt: str) -> list[tuple[str, bytes]]:
     if fmt == "docx":
         return generated_docx()
-    files = sorted(
-        p for p in (ROOT / "tests" / "fixtures").rglob("*")
+    files = sorted(  # the reports with gold: seeds, corpus, hard cases (not the perturbed regression variants)
+        p for group in ("seeds", "corpus", "hard") for p in (ROOT / "tests" / "fixtures" / group).glob("*")
         if p.suffix in SUFFIXES[fmt] and not p.name.endswith(".gold.json") and p.name not in ("README.md", "SOURCES.md")
     )
     return [(p.name, p.read_bytes()) for p in files]
