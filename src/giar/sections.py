@@ -82,7 +82,10 @@ def report_end(text: str) -> Optional[Line]:
     first_table = _CONTENT["active_disclosure"].search(text) or _CONTENT["requests"].search(text)
     if first_table is None:
         return None
-    for line in lines(text, _line_start(text, first_table.start())):
+    start = _line_start(text, first_table.start())
+    if "年度报告" not in text[start:]:
+        return None  # the common case, decided without splitting the text into lines
+    for line in lines(text, start):
         if 0 < len(line.squashed) <= 60 and _TITLE.search(line.squashed) and "年" in line.squashed:
             # a running page header repeats the title too; a new report opens its own 总体情况 soon after
             after = lines(text, line.end, min(len(text), line.end + 3000))

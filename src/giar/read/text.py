@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from charset_normalizer import from_bytes
@@ -16,10 +17,14 @@ _FULLWIDTH.update({ord(c): ord(" ") for c in "\u3000\xa0\u2002\u2003\u2009"})
 _FULLWIDTH[0xFEFF] = None
 
 
+_NEEDS = re.compile("[" + "".join(re.escape(chr(c)) for c in _FULLWIDTH) + "]")
+
+
 def normalize(text: str) -> str:
     """Newlines to \\n and full-width digits/punctuation to ASCII, so numbers read the same everywhere."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.translate(_FULLWIDTH)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.translate(_FULLWIDTH) if _NEEDS.search(text) else text
 
 
 def decode(data: bytes, declared: Optional[str] = None) -> tuple[str, str]:
