@@ -435,6 +435,9 @@ def _split_other(out: Placed, fits: list[DataRow], spec: TableSpec) -> list[Data
         return fits
     keep, found = [], {}
     for row in fits:
+        if not any(w in norm(row.label) for w in ("其他", "申请人", "逾期")):  # words every sub-row label has one of
+            keep.append(row)
+            continue
         cands = candidates(row)
         best = max(((best_label(row, sub, cands)[0], sub) for sub in _SUBROWS), key=lambda x: x[0])
         if len(own(row)) >= 2 and best[0] >= 0.8 and best[0] > best_label(row, _AGGREGATE, cands)[0] + 0.1:
