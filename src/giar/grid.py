@@ -25,7 +25,6 @@ _FURNITURE = re.compile(
     r"^\s*(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3}|page\s*\d+)\s*$",
     re.I,
 )
-_NUM = re.compile(r"[+-]?\d+(?:\.\d+)?")
 # thousands separators only in groups of three ("12,5" is a decimal comma or a typo: not read)
 _NUM_TOKEN = re.compile(r"^[+-]?(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?$")
 _FOOTNOTE = re.compile(r"^(?P<num>.+?)(?P<mark>[*＊※]+|[①-⑳]|[（(]?注\d*[)）]?|[（(]\d{1,2}[)）])$")
@@ -230,8 +229,6 @@ class DataRow:
         is not determined by position."""
         return any(parse_value(c.text).kind == "number" for c in self.label_cells)
 
-    def numbers(self) -> int:
-        return sum(1 for c in self.value_cells if parse_value(c.text).kind == "number")
 
 
 def split_row(row: Row) -> tuple[list[Cell], list[Cell]]:

@@ -14,7 +14,7 @@ from .grid import DataRow, build, data_rows
 from .infer import infer
 from .match import Placed, match_active, match_requests, match_review
 from .meta import read_meta
-from .model import Document, Finding, Grid, Meta, Number, Region, RepairOutcome, Report, Sections, TableReport, Usage
+from .model import Document, Finding, Grid, Number, Region, RepairOutcome, Report, Sections, TableReport, Usage
 from .read import Source, read
 from .sections import body, locate, report_end
 from .template import TABLES, TEMPLATES, TemplateName
