@@ -662,7 +662,7 @@ def review_cells(rows: list[DataRow]) -> list[list[Cell]]:
             vals.pop()
         while len(vals) > 5 and len(vals) % 5 and not vals[0].text:
             vals.pop(0)
-        if r.label and len(norm(r.label)) > 12:
+        if bare(r) > 12:
             if cur:
                 runs.append(cur)
             cur = []
@@ -676,15 +676,19 @@ def review_cells(rows: list[DataRow]) -> list[list[Cell]]:
     return runs
 
 
+def _group_scores(row: DataRow) -> list[tuple[float, int]]:
+    """How well the row's label names each group of 四, best first (index into REVIEW_GROUPS)."""
+    return sorted(((similarity(row.label, g), k) for k, g in enumerate(REVIEW_GROUPS)), reverse=True)
+
+
 def _review_by_label(rows: list[DataRow]) -> Optional[list[Cell]]:
     """Three labelled rows of five (行政复议 / 未经复议直接起诉 / 复议后起诉), in whatever order: by label."""
-    five = [r for r in rows if len([c for c in r.value_cells if c.text]) == 5 and len(core(norm(r.label))) >= 2]
+    five = [r for r in rows if len([c for c in r.value_cells if c.text]) == 5 and len(own(r)) >= 2]
     if len(five) != 3:
         return None
     order: dict[int, list[Cell]] = {}
     for r in five:
-        scores = sorted(((similarity(r.label, g), k) for k, g in enumerate(REVIEW_GROUPS)), reverse=True)
-        (best, k), (second, _) = scores[0], scores[1]
+        (best, k), (second, _) = _group_scores(r)[:2]
         if best < 0.8 or best - second < 0.15 or k in order:
             return None
         order[k] = [c for c in r.value_cells if c.text]
@@ -702,11 +706,11 @@ def _review_layout_doubt(rows: list[DataRow]) -> Optional[str]:
             continue
         if any(_pair(lab, norm(c)) >= 0.8 for c in columns):
             return f"a row is labelled '{r.label}', a column name: the table is printed transposed"
-        scores = sorted(((similarity(r.label, g), k) for k, g in enumerate(REVIEW_GROUPS)), reverse=True)
-        if scores[0][0] >= 0.8:
-            groups.append(scores[0][1])
-        elif _pair(lab, norm("行政诉讼")) >= 0.8:
-            groups.append(1)  # 行政诉讼 over both litigation groups
+        best, k = _group_scores(r)[0]
+        if best >= 0.8:
+            groups.append(k)
+        elif _pair(lab, norm(REVIEW_GROUPS[1].group)) >= 0.8:
+            groups.append(1)  # 行政诉讼 printed over both litigation groups
     if groups != sorted(groups):
         return "its rows are labelled with the groups out of the template's order"
     return None
