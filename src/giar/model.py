@@ -12,8 +12,8 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 Number = Union[int, float]
-Format = Literal["text", "markdown", "html", "docx", "pdf"]
-Method = Literal["rules", "llm", "inferred"]
+Format = Literal["text", "markdown", "html", "docx", "pdf", "ocr"]
+Method = Literal["rules", "llm", "inferred", "human"]
 
 
 class Strict(BaseModel):
@@ -30,6 +30,15 @@ class TextRun(Strict):
     end: int
     page: int
     bbox: tuple[float, float, float, float]
+
+
+class Mark(Strict):
+    """A stretch of the reader's text that needed a named repair to read as a reader sees it (struck text
+    skipped, a tracked insertion kept, a radical mapped …): values whose span overlaps it carry the repair."""
+
+    start: int
+    end: int
+    repair: str
 
 
 class Finding(Strict):
@@ -52,6 +61,7 @@ class Document(Strict):
     format: Format
     text: str
     runs: list[TextRun] = Field(default_factory=list)
+    marks: list[Mark] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     encoding: Optional[str] = None
 
@@ -112,6 +122,9 @@ class Meta(Strict):
     organization: Optional[str] = None
     year: Optional[int] = None
     template: Optional[Literal["2019", "2021"]] = None
+    publisher: Optional[str] = None  # 发布机构, where the document or its archive header says it
+    published: Optional[str] = None  # publication date, ISO (YYYY-MM-DD)
+    source_url: Optional[str] = None  # 原文链接, where an archive header gives it
 
 
 class Sections(Strict):
@@ -127,6 +140,9 @@ class Provenance(Strict):
     page: Optional[int] = None
     bbox: Optional[tuple[float, float, float, float]] = None
     repairs: list[str] = Field(default_factory=list)
+    reader: Optional[Format] = None
+    confidence: Optional[float] = None  # OCR
+    original: Optional["Provenance"] = None  # the reading a human correction replaced
 
 
 class TableReport(Strict):

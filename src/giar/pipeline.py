@@ -129,6 +129,13 @@ def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = Fals
     for k, v in filled.items():
         values[k] = v
         prov[k] = {"method": "inferred", "text": str(v)}
+    if doc.marks:
+        for p in prov.values():
+            if p.get("span"):
+                a, b = p["span"]
+                names = [m.repair for m in doc.marks if m.start < b and a < m.end]
+                if names:
+                    p["repairs"] = list(dict.fromkeys([*p.get("repairs", []), *names]))
     if doc.runs:
         starts = [r.start for r in doc.runs]
         for p in prov.values():
