@@ -64,6 +64,7 @@ class Document(Strict):
     marks: list[Mark] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     encoding: Optional[str] = None
+    sha256: Optional[str] = None  # of the input as given (bytes, or text as UTF-8): resume and corrections key on it
 
     def page_box(self, start: int) -> Optional[TextRun]:
         for run in self.runs:
@@ -187,6 +188,7 @@ class Report(Strict):
     tables: list[TableReport] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     format: Optional[Format] = None
+    content_hash: Optional[str] = None  # sha256 of the input: the same document under another name is the same report
 
     def value(self, key: str) -> Optional[Number]:
         """Look up ``table.row.column``."""

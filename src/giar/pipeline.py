@@ -99,7 +99,7 @@ def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = Fals
                 "first is read",
             )
         )
-    report = Report(source=doc.source, meta=meta, format=doc.format)
+    report = Report(source=doc.source, meta=meta, format=doc.format, content_hash=doc.sha256)
     by_name = {r.name: r for r in regions}
     report.sections = Sections(**{k: body(doc.text, by_name[k]) if k in by_name else None for k in ("overview", "problems", "other")})
     template = meta.template

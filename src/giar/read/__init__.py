@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Union
 
@@ -40,6 +41,13 @@ def load(source: Source, name: str | None = None) -> tuple[bytes | str, str]:
 
 def read(source: Source, name: str | None = None) -> Document:
     data, name = load(source, name)
+    digest = hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+    doc = _read(data, name)
+    doc.sha256 = digest
+    return doc
+
+
+def _read(data: bytes | str, name: str) -> Document:
     if isinstance(data, str):
         if not data.strip():
             raise ReadError(f"{name}: empty input")
