@@ -24,6 +24,8 @@ class FindingKind(StrEnum):
     INFERRED = "inferred"  # a value the arithmetic fixes (or refuses to fix)
     AGGREGATE = "aggregate"  # the other template's （六） rows printed: kept as an equation
     REPAIRED = "repaired"  # the reading needed a named repair the user should know of
+    REORDERED = "reordered"  # columns printed in another order than the template's: placed by their header
+    OTHER_TABLE = "other_table"  # a table the document says is another year's or another body's: not read
     TEMPLATE = "template"  # how the template was decided, when not from the tables
     FORMAT = "format"  # the file could not be read as its format
     ENCODING = "encoding"  # the text's encoding was guessed

@@ -22,6 +22,29 @@ class Column:
     label: str
     kind: Literal["count", "signed", "amount"] = "count"
     unit: str = ""  # the unit the contract keeps an amount in (万元); counts have none
+    aliases: tuple[str, ...] = ()  # other wording of its header cell seen in real reports
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnGroup:
+    """A header cell printed over several columns (法人或其他组织 over five applicant columns, 行政诉讼 over its two
+    groups). A table's header is a tuple of columns and groups; its columns, depth first, are the template's
+    columns in template order."""
+
+    label: str
+    children: tuple[Column | ColumnGroup, ...]
+    aliases: tuple[str, ...] = ()
+
+
+HeaderLayout = tuple[Column | ColumnGroup, ...]
+
+
+def layout_columns(layout: HeaderLayout) -> tuple[Column, ...]:
+    """The layout's columns, depth first: the template's order of the values a data row prints."""
+    out: list[Column] = []
+    for node in layout:
+        out.extend(layout_columns(node.children) if isinstance(node, ColumnGroup) else (node,))
+    return tuple(out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,7 +149,16 @@ APPLICANTS = (
     Column("legal_services", "法律服务机构"),
     Column("other", "其他"),
 )
-REQUEST_COLUMNS = APPLICANTS + (Column("total", "总计"),)
+TOTAL = "总计"
+SUBTOTAL = "合计"
+REQUEST_COLUMNS = APPLICANTS + (Column("total", TOTAL, aliases=(SUBTOTAL,)),)
+# the header cells of table 三 that are not columns: the national template's fixed wording
+APPLICANT_HEAD = "申请人情况"
+LEGAL_PERSONS = "法人或其他组织"
+REQUESTS_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+REQUEST_HEADER: HeaderLayout = (
+    ColumnGroup(APPLICANT_HEAD, (APPLICANTS[0], ColumnGroup(LEGAL_PERSONS, APPLICANTS[1:]), REQUEST_COLUMNS[-1])),
+)
 
 _RESULT = "三、本年度办理结果"
 _DENIED = "（三）不予公开"
@@ -181,16 +213,21 @@ OUTCOME_ROWS_2021 = tuple(r.key for r in REQUESTS_2021[2:-2])
 # --- section 四 ----------------------------------------------------------------------------------------
 
 REVIEW_COLUMNS = (
-    Column("upheld", "结果维持"),
-    Column("corrected", "结果纠正"),
+    Column("upheld", "结果维持", aliases=("维持",)),
+    Column("corrected", "结果纠正", aliases=("纠正",)),
     Column("other", "其他结果"),
-    Column("pending", "尚未审结"),
-    Column("total", "总计"),
+    Column("pending", "尚未审结", aliases=("未审结",)),
+    Column("total", TOTAL, aliases=(SUBTOTAL,)),
 )
 REVIEW_GROUPS = (
     RowSpec("review", "行政复议", "", REVIEW_COLUMNS),
     RowSpec("litigation_direct", "未经复议直接起诉", "行政诉讼", REVIEW_COLUMNS),
     RowSpec("litigation_after_review", "复议后起诉", "行政诉讼", REVIEW_COLUMNS),
+)
+# 行政复议 | 行政诉讼 (未经复议直接起诉 | 复议后起诉), five columns under each group: fifteen in template order
+REVIEW_HEADER: HeaderLayout = (
+    ColumnGroup(REVIEW_GROUPS[0].label, REVIEW_COLUMNS),
+    ColumnGroup(REVIEW_GROUPS[1].group, tuple(ColumnGroup(g.label, REVIEW_COLUMNS) for g in REVIEW_GROUPS[1:])),
 )
 
 # --- the tables ----------------------------------------------------------------------------------------
@@ -326,3 +363,26 @@ STATISTICS_PERIOD = r"(?:统计(?:时限|期限|周期|时间)|数据统计)[^�
 # words every （六） sub-row label of the 2021 template prints one of: a cheap pre-filter before similarity
 OTHER_SUBROW_WORDS = ("其他", "申请人", "逾期")
 OTHER_WORD = "其他"  # the old single （六）其他处理 row says it
+
+# --- table headers: cells that are neither a column nor a group ------------------------------------------------
+
+INFO_CONTENT = "信息内容"  # first header cell of every 第二十条 sub-table (over the row labels)
+# words of header cells over the row labels or beside the columns (notes, units, the label column's title)
+HEADER_NOISE = ("勾稽关系", INFO_CONTENT, "栏次", "行次", "序号", "项目", "类别", "单位", "指标", "名称")
+
+# --- rows that number the columns (栏次) ----------------------------------------------------------------------
+# a row under the header that numbers the columns (1 2 3 …, 1–5 again for each group of 四) or the label
+# columns (甲 乙 丙): not data, in any table
+NUMBERING_WORDS = ("栏次", "行次")
+NUMBERING_LETTERS = "甲乙丙丁戊己庚辛壬癸"
+
+# --- which printed table is this year's ------------------------------------------------------------------------
+# A short line before a table that says it is another year's (a comparison table) or another body's (an appended
+# subordinate body's): such a table is never read as this report's. A year the line names counts too (one that
+# is not the report's year makes the table another year's); a date (2022年1月) is not a year named.
+OTHER_TABLE_WORDS = (
+    "对照", "同比", "上年度", "上一年度", "去年", "上年同期", "上年数据", "上年情况", "上年统计",
+    "附：", "附:", "附表", "下属单位", "所属单位",
+)  # fmt: skip
+CAPTION_YEAR = r"(20\d\d)\s*年(?!\s*\d{1,2}\s*月)"
+NOTE_PREFIXES = ("注", "说明", "备注")  # a note under or over a table is not its caption

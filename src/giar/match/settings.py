@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Optional
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,13 @@ class MatchSettings:
     # section 四: rows by group label
     group_fit: float = 0.8
     group_margin: float = 0.15
+    # every table: header cells read as column (or group) labels; below header_fit, or within header_margin of
+    # another label, a cell names no column, and where the header departs from the template's order the
+    # column under it is left null
+    header_fit: float = 0.8
+    header_margin: float = 0.1
+    # which printed table is this year's: a caption is a short line (at most this many characters)
+    caption_chars: float = 40.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,3 +53,4 @@ class MatchContext:
     structured: bool = False  # cells exactly as the document's own table holds them (HTML, DOCX)
     settings: MatchSettings = DEFAULT
     earlier: Any = None  # the tables matched before this one (dict[str, Placed]): 四 may look in 三's spare rows
+    year: Optional[int] = None  # the year the report is on: a table captioned with another year is not read
