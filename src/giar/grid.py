@@ -8,6 +8,7 @@ Every repair is a named step recorded on the row or grid it touched, so a user c
 - ``join_cell_lines``: one-cell-per-line text (each cell on its own line) rebuilt into rows
 - ``split_trailing_numbers``: numbers printed after a label with single spaces ("行政许可 97")
 - ``join_label_fragments``: a label cut over several lines by a narrow column (attached in match)
+- ``skip_numbering_row``: a 栏次 row under the header (1 2 3 …, 甲 乙 丙) that numbers the columns
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Literal, Optional
 
 from .model import Cell, Grid, Number, Region, Row
 from .sections import Line, lines
-from .template import DASHES, FOOTNOTE_MARK, PAGE_FURNITURE, VALUE_UNITS
+from .template import DASHES, FOOTNOTE_MARK, NUMBERING_LETTERS, NUMBERING_WORDS, PAGE_FURNITURE, VALUE_UNITS
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _FURNITURE = re.compile(PAGE_FURNITURE, re.I)
@@ -238,14 +239,55 @@ def split_row(row: Row) -> tuple[list[Cell], list[Cell]]:
     return row.cells[: last_text + 1], row.cells[last_text + 1 :]
 
 
+_LETTERS = frozenset(NUMBERING_LETTERS)
+
+
+def _numbers_the_columns(nums: list[int]) -> bool:
+    """1 2 3 … n, or 1…k printed again for each group of columns (四: 1–5 three times)."""
+    k = nums.index(1, 1) if 1 in nums[1:] else len(nums)
+    return k >= 3 and len(nums) % k == 0 and nums == list(range(1, k + 1)) * (len(nums) // k)
+
+
+def numbering_row(row: Row) -> bool:
+    """A 栏次 row: it numbers the columns (and 甲 乙 丙 the label columns) under a table's header; it is not data.
+
+    Labelled 栏次 (or only 甲 乙 丙), any run of consecutive numbers; unlabelled, 1…n or 1…k repeated per group
+    (at least three columns: a data row of three counts 1 2 3 is possible in 二, where rows are labelled)."""
+    words: list[str] = []
+    nums: list[int] = []
+    for cell in row.cells:
+        if not cell.text.strip():
+            continue
+        v = parse_value(cell.text)
+        if v.kind != "number":
+            t = re.sub(r"\s", "", cell.text)
+            if not (any(w in t for w in NUMBERING_WORDS) or set(t) <= _LETTERS):
+                return False  # a label (the common case: decided on the row's first cell)
+            words.append(t)
+        elif isinstance(v.value, int):
+            nums.append(v.value)
+        else:
+            return False  # a decimal number: not a column's number
+    if not nums:
+        return len(words) >= 2 and all(set(t) <= _LETTERS for t in words)
+    if words:
+        return nums == list(range(nums[0], nums[0] + len(nums))) or _numbers_the_columns(nums)
+    return _numbers_the_columns(nums)
+
+
 def data_rows(grid: Grid, structured: bool = False) -> list[DataRow]:
     """Rows that hold at least one number, with the label-only rows around them kept as fragments.
 
     In a structured table (HTML, DOCX) a labelled row whose cells are all blank is a real row of blanks; in
-    text, such a row is the tail of a wrapped label (seed 000's 「于行政 执法案 卷」 followed by tabs)."""
+    text, such a row is the tail of a wrapped label (seed 000's 「于行政 执法案 卷」 followed by tabs). A 栏次 row
+    is neither (see :func:`numbering_row`): it is dropped, and the grid names the repair."""
     out: list[DataRow] = []
     pending: list[Row] = []
     for row in grid.rows:
+        if numbering_row(row):
+            if "skip_numbering_row" not in grid.repairs:
+                grid.repairs.append("skip_numbering_row")
+            continue
         labels, values = split_row(row)
         blank_row = structured and labels and len(values) >= 2 and all(not c.text for c in values)
         kinds = [parse_value(c.text).kind for c in values]
