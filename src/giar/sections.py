@@ -59,13 +59,24 @@ def _words(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, words)))
 
 
+_CELLS = re.compile(r"[^\t|]*\S[^\t|]*")
+
+
+def _table_row(line: Line) -> bool:
+    """Two or more cells split by tabs or pipes: a table's row (行政复议 | 行政诉讼 in 四's header), never a heading."""
+    return ("\t" in line.text or "|" in line.text) and len(_CELLS.findall(line.text)) >= 2
+
+
 def headings(all_lines: list[Line], words: tuple[str, ...]) -> list[Line]:
-    """Short lines that say one of the words (and are not a 第二十条 table caption)."""
+    """Short lines that say one of the words (and are not a 第二十条 table caption, nor a table's row)."""
     pattern, caption = _words(words), _CONTENT["active_disclosure"]
     return [
         l
         for l in all_lines
-        if 0 < len(l.squashed) <= _MAX_HEADING and pattern.search(l.squashed) and not caption.search(l.squashed)
+        if 0 < len(l.squashed) <= _MAX_HEADING
+        and pattern.search(l.squashed)
+        and not caption.search(l.squashed)
+        and not _table_row(l)
     ]
 
 
