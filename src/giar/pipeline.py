@@ -86,14 +86,20 @@ class Cells:
 
 
 def parse_tables(
-    doc: Document, regions: list[Region], template: TemplateName, trace: Trace, settings: MatchSettings = DEFAULT
+    doc: Document,
+    regions: list[Region],
+    template: TemplateName,
+    trace: Trace,
+    settings: MatchSettings = DEFAULT,
+    year: Optional[int] = None,
 ) -> dict[str, Placed]:
-    """grid + match: each table region's rows, placed on the template by the table's matcher."""
+    """grid + match: each table region's rows, placed on the template by the table's matcher (``year``: the
+    report's, to tell this year's table from another year's printed beside it)."""
     tmpl = TEMPLATES[template]
     by_name = {r.name: r for r in regions}
     placed: dict[str, Placed] = {}
     structured = doc.format in ("html", "docx")  # cells exactly as the document's own table holds them
-    ctx = MatchContext(template=template, structured=structured, settings=settings, earlier=placed)
+    ctx = MatchContext(template=template, structured=structured, settings=settings, earlier=placed, year=year)
     for name, matcher in MATCHERS.items():
         region = by_name.get(name)
         rows: list[DataRow] = []
@@ -296,7 +302,7 @@ def run(
         trace.report = report
         return trace
 
-    placed = parse_tables(doc, regions, template, trace, settings)
+    placed = parse_tables(doc, regions, template, trace, settings, meta.year)
     cells, matched = collect(placed)
     findings += matched
     unplaced, arithmetic = check(cells, template)

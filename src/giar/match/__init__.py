@@ -1,9 +1,10 @@
 """Stage 3b, match: place a grid's data rows on the template's rows and columns.
 
 One module per concern: ``labels`` (label similarity), ``cells`` (placing a row's cells and typing its
-values), and one matcher per table: ``requests`` (三), ``active`` (二), ``review`` (四). Every matcher has the
-signature :data:`Matcher` and is chosen from :data:`MATCHERS` (camelot's ``parsers/`` habit); every threshold
-is in :class:`MatchSettings`.
+values), ``columns`` (which template column each printed column is, from the header the table prints),
+``years`` (which of several printed tables of a kind is this year's), and one matcher per table: ``requests``
+(三), ``active`` (二), ``review`` (四). Every matcher has the signature :data:`Matcher` and is chosen from
+:data:`MATCHERS` (camelot's ``parsers/`` habit); every threshold is in :class:`MatchSettings`.
 """
 
 from __future__ import annotations

@@ -8,18 +8,28 @@ from ..grid import DataRow
 from ..status import RowStatus
 from ..template import TEMPLATE_MARKERS, WAN_YUAN, YUAN, TableSpec
 from .cells import Placed, choose_window, missing, place_row, unplaceable
-from .labels import best_label
+from .columns import arrange_row, report, table_header
+from .labels import best_label, norm
 from .settings import MatchContext
+from .years import this_years
 
 
-def _headers(rows: list[DataRow]) -> list[str]:
-    """For each row of 二, the header printed over its subtable (the label-only lines since the last caption)."""
-    out, current = [], ""
+def _headers(rows: list[DataRow]) -> list[DataRow]:
+    """For each row of 二, the row its subtable's header is printed above (the label-only lines since the last
+    caption)."""
+    out, current = [], rows[0] if rows else None
     for row in rows:
         if row.before:
-            current = "".join(c.text for r in row.before for c in r.cells)
+            current = row
+        assert current is not None
         out.append(current)
     return out
+
+
+def _starts_table(row: DataRow, spec: TableSpec) -> bool:
+    """The first subtable's caption (第二十条第（一）项) printed again: a second table 二 starts."""
+    first = norm(spec.rows[0].group)
+    return any(first in norm("".join(c.text for c in r.cells)) for r in row.before)
 
 
 def match_active(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Placed:
@@ -29,7 +39,12 @@ def match_active(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Pla
     amount whose header says 元 is converted to 万元."""
     out = Placed()
     st, structured, template = ctx.settings, ctx.structured, ctx.template
-    headers = _headers(rows)
+    chosen = this_years(out, rows, spec, ctx, lambda r: _starts_table(r, spec))
+    if chosen is None:
+        return out
+    rows = chosen
+    heads = _headers(rows)
+    headers = ["".join(c.text for r in h.before for c in r.cells) for h in heads]
     other = [w for name, words in TEMPLATE_MARKERS.items() if name != template for w in words]
     scored = []
     for i, row in enumerate(rows):
@@ -58,6 +73,11 @@ def match_active(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Pla
                 f"its subtable's header ({headers[i][:40]}) names the other template's columns; left null",
             )
             continue
+        header = table_header([heads[i]], rspec.columns, st, structured)
+        report(out, header, rspec.columns, f"active_disclosure.{rspec.key}", st)
+        if header.unreadable:
+            out.null_row("active_disclosure", rspec, RowStatus.AMBIGUOUS, None)
+            continue
         repairs = list(row.row.repairs) + ([how] if how else [])
         cells, chose = choose_window(row, len(rspec.columns), False, {})
         if cells is not None and (row.mixed or (not structured and any(not c.text for c in cells))):
@@ -67,8 +87,11 @@ def match_active(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Pla
             continue
         if chose:
             repairs.append(chose)
+        cells, unread = arrange_row(header, cells, rspec.columns)
+        if header.departs:
+            repairs.append("placed_by_header")
         unit = YUAN if YUAN in head and WAN_YUAN not in head else None
-        if place_row(out, "active_disclosure", rspec, cells, repairs, unit):
+        if place_row(out, "active_disclosure", rspec, cells, repairs, unit, unread=unread):
             out.matched_rows += 1
     for j, rspec in enumerate(spec.rows):
         if j not in used_specs:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -33,10 +34,12 @@ class Placed:
     def note(self, kind: FindingKind, message: str, key: Optional[str] = None) -> None:
         self.findings.append(Finding(kind=kind, message=message, key=key))
 
-    def null_row(self, table: str, spec: RowSpec, status: RowStatus, message: str) -> None:
-        """Leave a whole row null and say why (precision before recall: no cell of a doubtful row is kept)."""
+    def null_row(self, table: str, spec: RowSpec, status: RowStatus, message: Optional[str]) -> None:
+        """Leave a whole row null and say why (precision before recall: no cell of a doubtful row is kept).
+        Without a message, a finding on the whole table has said why."""
         key = f"{table}.{spec.key}"
-        self.note(FindingKind(status.value), f"{key}: {message}", key)
+        if message is not None:
+            self.note(FindingKind(status.value), f"{key}: {message}", key)
         self.status[key] = status
         for col in spec.columns:
             self.values[f"{key}.{col.key}"] = None
@@ -74,25 +77,34 @@ def label_cols(row: DataRow) -> int:
 
 
 def choose_window(
-    row: DataRow, width: int, summed: bool, starts: dict[int, int]
+    row: DataRow,
+    width: int,
+    summed: bool,
+    starts: dict[int, int],
+    arrange: Optional[Callable[[list[Cell]], list[Cell]]] = None,
 ) -> tuple[Optional[list[Cell]], Optional[str]]:
     """The row's value cells, or None when which column each number belongs to is not determined.
 
     Blank cells (padding, a blank 总计, trailing tabs) can leave several readings: keep those whose own sum can
-    hold, then require the reading to start where the table's fully printed rows of the same shape start."""
+    hold, then require the reading to start where the table's fully printed rows of the same shape start.
+    ``arrange`` puts printed cells in template order (columns printed in another order) before a sum is tried."""
     cells = row.value_cells
+
+    def _fits(window: list[Cell]) -> bool:
+        return _fits_sum(arrange(window) if arrange is not None else window)
+
     if len(cells) < width:
         return cells, None  # too few cells: place_row reports it
     offs = windows(cells, width)
     if not offs:
         return cells, None  # more printed cells than columns: place_row reports it
     if summed and len(offs) > 1:
-        offs = [o for o in offs if _fits_sum(cells[o : o + width])] or offs
+        offs = [o for o in offs if _fits(cells[o : o + width])] or offs
     lc = label_cols(row)
     start = starts.get(lc)
     if len(offs) == 1 and all(c.text for c in cells[offs[0] : offs[0] + width]):
         o = offs[0]  # every column printed, only blanks around: the numbers go in order
-        if summed and o + width < len(cells) and not _fits_sum(cells[o : o + width]):
+        if summed and o + width < len(cells) and not _fits(cells[o : o + width]):
             return None, None  # ... unless a blank 总计 after them was pushed out by a number split in two cells
         if start is not None and lc + o != start:
             # ... but not where this table's rows of the same shape start: a number split in two cells can push
@@ -150,11 +162,13 @@ def place_row(
     repairs: list[str],
     header_unit: Optional[str] = None,
     status: RowStatus = RowStatus.CLEAN,
+    unread: frozenset[str] = frozenset(),
 ) -> bool:
     """Put a row's cells on its columns when their count fits; otherwise null the row with a finding.
 
     ``status`` says how sure the placement is (by position, with a blank cell …); its named repair goes into
-    provenance for people, the status itself into ``out.status`` for the stages after."""
+    provenance for people, the status itself into ``out.status`` for the stages after. Columns in ``unread``
+    (their printed place is not determined: the matcher said why) are left null and frozen."""
     if status in UNCERTAIN_REPAIRS and UNCERTAIN_REPAIRS[status] not in repairs:
         repairs = [*repairs, UNCERTAIN_REPAIRS[status]]
     width = len(spec.columns)
@@ -173,6 +187,10 @@ def place_row(
     blanks = []
     for col, cell in zip(spec.columns, vals):
         key = f"{key_row}.{col.key}"
+        if col.key in unread:
+            out.values[key] = None
+            out.status[key] = RowStatus.AMBIGUOUS
+            continue
         v = parse_value(cell.text)
         if v.kind in ("blank", "text"):
             out.values[key] = None
@@ -191,12 +209,11 @@ def place_row(
             out.null_row(table, spec, RowStatus.AMBIGUOUS, f"a count printed negative ('{cell.text}'): a cell is probably lost")
             return False
         elif col.kind != "amount" and isinstance(value, float):
-            if value != int(value):
-                out.note(FindingKind.AMBIGUOUS, f"{key}: a count printed with a fraction ('{cell.text}')", key)
-                out.status[key] = RowStatus.AMBIGUOUS
-                out.values[key] = None
-                continue
-            value = int(value)
+            # 1.520 or 2.000: a decimal part (or a thousands point?) in a count is not an integer reading
+            out.note(FindingKind.AMBIGUOUS, f"{key}: a count printed with a decimal part ('{cell.text}')", key)
+            out.status[key] = RowStatus.AMBIGUOUS
+            out.values[key] = None
+            continue
         out.values[key] = value
         out.provenance[key] = {"method": "rules", "span": cell.span, "text": cell.text, "repairs": repairs}
     if blanks:

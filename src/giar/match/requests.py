@@ -11,10 +11,21 @@ from typing import Optional
 
 from ..grid import DataRow, trim
 from ..status import FindingKind, RowStatus
-from ..template import OTHER_SUBROW_WORDS, OTHER_WORD, REQUESTS_2019, REQUESTS_2021, RowSpec, Rule, TableSpec
+from ..template import (
+    OTHER_SUBROW_WORDS,
+    OTHER_WORD,
+    REQUEST_HEADER,
+    REQUESTS_2019,
+    REQUESTS_2021,
+    RowSpec,
+    Rule,
+    TableSpec,
+)
 from .cells import Placed, choose_window, label_cols, missing, place_row, unplaceable, usual_lengths, usual_starts
+from .columns import HeaderReading, arrange_row, report, table_header
 from .labels import Candidates, bare, best_label, candidates, fit, norm, own, similarity, targets
 from .settings import MatchContext, MatchSettings
+from .years import this_years
 
 
 def _gain(
@@ -88,7 +99,7 @@ def align(rows: list[DataRow], specs: tuple[RowSpec, ...], st: MatchSettings) ->
 _AGGREGATE = next(r for r in REQUESTS_2019 if r.key == "other_processing")
 
 
-def _aggregate_other(out: Placed, fits: list[DataRow], spec: TableSpec, st: MatchSettings) -> list[DataRow]:
+def _aggregate_other(out: Placed, fits: list[DataRow], spec: TableSpec, st: MatchSettings, header: HeaderReading) -> list[DataRow]:
     """A 2021 table that prints the old single （六）其他处理 row: its numbers are the sum of the three
     other_* rows, not any one of them, so they become an equation for the inference step."""
     parts = [r for r in spec.rows if r.key.startswith("other_") and r.key != "other_processing"]
@@ -107,7 +118,8 @@ def _aggregate_other(out: Placed, fits: list[DataRow], spec: TableSpec, st: Matc
         agg = similarity(row.label, _AGGREGATE)
         if len(rest) <= 1 and agg >= st.subrow_fit:
             tmp = Placed()
-            if place_row(tmp, "requests", _AGGREGATE, row.value_cells, list(row.row.repairs)):
+            cells, unread = arrange_row(header, row.value_cells, _AGGREGATE.columns)
+            if place_row(tmp, "requests", _AGGREGATE, cells, list(row.row.repairs), unread=unread):
                 for col in _AGGREGATE.columns:
                     v = tmp.values.get(f"requests.other_processing.{col.key}")
                     if v is not None:
@@ -134,7 +146,7 @@ def _aggregate_other(out: Placed, fits: list[DataRow], spec: TableSpec, st: Matc
 _SUBROWS = tuple(r for r in REQUESTS_2021 if r.key.startswith("other_"))
 
 
-def _split_other(out: Placed, fits: list[DataRow], spec: TableSpec, st: MatchSettings) -> list[DataRow]:
+def _split_other(out: Placed, fits: list[DataRow], spec: TableSpec, st: MatchSettings, header: HeaderReading) -> list[DataRow]:
     """A 2019 table that prints the 2021 sub-rows of （六）: they are parts of other_processing, not it; their
     numbers become an equation (other_processing = their sum) for the inference step."""
     if not any(r.key == "other_processing" for r in spec.rows):
@@ -148,7 +160,8 @@ def _split_other(out: Placed, fits: list[DataRow], spec: TableSpec, st: MatchSet
         best = max(((best_label(row, sub, cands)[0], sub) for sub in _SUBROWS), key=lambda x: x[0])
         if len(own(row)) >= 2 and best[0] >= st.subrow_fit and best[0] > best_label(row, _AGGREGATE, cands)[0] + st.subrow_margin:
             tmp = Placed()
-            if place_row(tmp, "requests", best[1], row.value_cells, list(row.row.repairs)):
+            cells, unread = arrange_row(header, row.value_cells, best[1].columns)
+            if place_row(tmp, "requests", best[1], cells, list(row.row.repairs), unread=unread):
                 found[best[1].key] = tmp.values
             continue
         keep.append(row)
@@ -171,14 +184,28 @@ def _split_other(out: Placed, fits: list[DataRow], spec: TableSpec, st: MatchSet
     return keep
 
 
+def _starts_table(row: DataRow, spec: TableSpec, st: MatchSettings) -> bool:
+    """A second 本年新收 row starts another table 三 (last year's, a subordinate body's …)."""
+    return len(own(row)) >= 4 and fit(own(row), targets(spec.rows[0])) >= st.second_table_fit
+
+
 def match_requests(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Placed:
     out = Placed()
     st, structured = ctx.settings, ctx.structured
+    chosen = this_years(out, rows, spec, ctx, lambda r: _starts_table(r, spec, st))
+    if chosen is None:
+        return out
+    rows = chosen
+    header = table_header(rows, REQUEST_HEADER, st, structured)
+    report(out, header, REQUEST_HEADER, "requests", st)
+    if header.unreadable:
+        for rspec in spec.rows:
+            out.null_row("requests", rspec, RowStatus.AMBIGUOUS, None)
+        return out
     width = len(spec.rows[0].columns)
     fits = [r for r in rows if width - 1 <= len(trim(r.value_cells, width)) <= width + 1]
-    fits = _aggregate_other(out, fits, spec, st)
-    fits = _split_other(out, fits, spec, st)
-    fits = _first_table(out, fits, spec, st)
+    fits = _aggregate_other(out, fits, spec, st, header)
+    fits = _split_other(out, fits, spec, st, header)
     kept = {id(r) for r in fits}
     out.spare = [r for r in rows if id(r) not in kept]
     diagonal = _diagonal(fits, spec.rows, st)
@@ -200,6 +227,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> P
         pairs = kept_pairs
     pairs = _drop_uncertain_positions(out, pairs, fits, spec, len(fits))
     starts = usual_starts(fits, width)
+    arrange = (lambda cs: header.arrange(cs)[0]) if header.departs else None
     shape = usual_lengths(fits) if structured else {}
     matched = set()
     for di, tj, how in pairs:
@@ -212,7 +240,7 @@ def match_requests(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> P
         if bare(row) < 2:  # no label of its own: fragments nearby or position decided
             status = RowStatus.BY_POSITION
             repairs.append("placed_by_position")
-        cells, chose = choose_window(row, width, True, starts)
+        cells, chose = choose_window(row, width, True, starts, arrange)
         if cells is None or row.mixed:
             unplaceable(out, "requests", rspec, row)
             continue
@@ -224,7 +252,10 @@ def match_requests(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> P
             repairs.append("blank_cell_in_text_row")  # trusted only while the table adds up (pipeline)
             if status is RowStatus.CLEAN:
                 status = RowStatus.BLANK_CELL
-        if place_row(out, "requests", rspec, cells, repairs, status=status):
+        cells, unread = arrange_row(header, cells, rspec.columns)
+        if header.departs:
+            repairs.append("placed_by_header")
+        if place_row(out, "requests", rspec, cells, repairs, status=status, unread=unread):
             matched.add(tj)
             out.matched_rows += 1
     placed_lines = [fits[di].row.line for di, tj, _ in pairs if tj in matched]
@@ -235,20 +266,6 @@ def match_requests(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> P
         if tj not in matched and f"requests.{rspec.key}.total" not in out.values:
             missing(out, "requests", rspec, "row not found in the document")
     return out
-
-
-def _first_table(out: Placed, fits: list[DataRow], spec: TableSpec, st: MatchSettings) -> list[DataRow]:
-    """A region holding a second table 三 (a subordinate body's, appended): read the first only, never splice."""
-    first = spec.rows[0]
-    heads = [i for i, r in enumerate(fits) if len(own(r)) >= 4 and fit(own(r), targets(first)) >= st.second_table_fit]
-    if len(heads) < 2:
-        return fits
-    out.note(
-        FindingKind.REPAIRED,
-        f"requests: a second table {spec.ordinal} starts at '{fits[heads[1]].label}'; only the first table is read",
-        "requests",
-    )
-    return fits[: heads[1]]
 
 
 def _misfit(row: DataRow, rspec: RowSpec, spec: TableSpec, st: MatchSettings) -> Optional[str]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Optional
 
 from ..grid import DataRow, parse_value
 from ..model import Cell
 from ..status import FindingKind, RowStatus
-from ..template import REVIEW_GROUPS, TEMPLATES, TableSpec
+from ..template import REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_HEADER, TEMPLATES, TableSpec
 from .cells import Placed, missing, place_row
+from .columns import HeaderReading, arrange_row, classify, header_rows, report, table_header
 from .labels import bare, norm, own, pair, similarity
 from .settings import MatchContext, MatchSettings
+from .years import this_years
+
+_N = 5 * len(REVIEW_GROUPS)  # the numbers of 四
 
 
 def review_cells(rows: list[DataRow]) -> list[list[Cell]]:
@@ -23,15 +28,12 @@ def review_cells(rows: list[DataRow]) -> list[list[Cell]]:
             vals.pop()
         while len(vals) > 5 and len(vals) % 5 and not vals[0].text:
             vals.pop(0)
-        if bare(r) > 12:
+        if bare(r) > 12 and len([c for c in vals if c.text]) != _N:  # prose with a number, not 四's row
             if cur:
                 runs.append(cur)
             cur = []
             continue
-        nums = [parse_value(c.text).value for c in vals if c.text]
-        if len(nums) >= 5 and nums == list(range(1, len(nums) + 1)):
-            continue  # a column-number row (1 2 3 … 15) under the header, not data
-        cur.extend(vals)
+        cur.extend(vals)  # (a 栏次 row numbering the columns never gets here: grid.data_rows drops it)
     if cur:
         runs.append(cur)
     return runs
@@ -42,7 +44,7 @@ def _group_scores(row: DataRow) -> list[tuple[float, int]]:
     return sorted(((similarity(row.label, g), k) for k, g in enumerate(REVIEW_GROUPS)), reverse=True)
 
 
-def _review_by_label(rows: list[DataRow], st: MatchSettings) -> Optional[list[Cell]]:
+def _review_by_label(rows: list[DataRow], st: MatchSettings) -> Optional[list[list[Cell]]]:
     """Three labelled rows of five (行政复议 / 未经复议直接起诉 / 复议后起诉), in whatever order: by label."""
     five = [r for r in rows if len([c for c in r.value_cells if c.text]) == 5 and len(own(r)) >= 2]
     if len(five) != 3:
@@ -53,7 +55,23 @@ def _review_by_label(rows: list[DataRow], st: MatchSettings) -> Optional[list[Ce
         if best < st.group_fit or best - second < st.group_margin or k in order:
             return None
         order[k] = [c for c in r.value_cells if c.text]
-    return [c for k in range(3) for c in order[k]]
+    return [order[k] for k in range(3)]
+
+
+def _row_header(rows: list[DataRow], header: HeaderReading, st: MatchSettings, structured: bool) -> HeaderReading:
+    """The column order of 四 printed as three labelled rows of five: a header of the five columns, or the
+    fifteen-column header when it orders the columns of every group alike."""
+    n = len(REVIEW_COLUMNS)
+    if header.order is not None:
+        if not header.departs:
+            return header
+        blocks = {tuple(None if j is None else j % n for j in header.order[k : k + n]) for k in range(0, len(header.order), n)}
+        if len(blocks) == 1:
+            (order,) = blocks
+            return HeaderReading(order=order, departs=order != tuple(range(n)), printed=True)
+        return HeaderReading(departs=True, printed=True, notes=("the groups' columns are printed in different orders",))
+    five = table_header(rows, REVIEW_COLUMNS, st, structured)
+    return five if five.order is not None else header
 
 
 def _review_layout_doubt(rows: list[DataRow], st: MatchSettings) -> Optional[str]:
@@ -77,13 +95,24 @@ def _review_layout_doubt(rows: list[DataRow], st: MatchSettings) -> Optional[str
     return None
 
 
+def _starts_table(row: DataRow, st: MatchSettings) -> bool:
+    """A header naming 行政复议, the first group, printed above a row starts a table 四 (a second one, if rows
+    came before; a report printing each group under its own header names 行政诉讼 over the later ones)."""
+    first = REVIEW_HEADER[0]
+    return any(classify(c.text, REVIEW_HEADER, st)[1] is first for r in header_rows(row, REVIEW_HEADER, st) for c in r.cells)
+
+
 def match_review(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Placed:
     """四 from its own region; where none of its rows are there, from the rows after table 三's last row (seed
     003: its heading lost at a page break, its number row left inside 三's region)."""
-    out = _match_review(rows, ctx.settings)
+    out = Placed()
+    chosen = this_years(out, rows, spec, ctx, lambda r: _starts_table(r, ctx.settings))
+    if chosen is None:
+        return out
+    out = _match_review(chosen, ctx, out)
     earlier = (ctx.earlier or {}).get("requests")
     if out.matched_rows == 0 and earlier is not None:
-        spare = _match_review(earlier.spare, ctx.settings)
+        spare = _match_review(earlier.spare, ctx, Placed())
         if spare.matched_rows:
             spare.repairs.append("review_row_found_in_requests_region")
             spare.note(
@@ -96,20 +125,37 @@ def match_review(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Pla
     return out
 
 
-def _match_review(rows: list[DataRow], st: MatchSettings) -> Placed:
-    out = Placed()
-    n = 5 * len(REVIEW_GROUPS)
+def _null_all(out: Placed) -> Placed:
+    for g in REVIEW_GROUPS:
+        out.null_row("review_litigation", g, RowStatus.AMBIGUOUS, None)
+    return out
+
+
+def _match_review(rows: list[DataRow], ctx: MatchContext, out: Placed) -> Placed:
+    st = ctx.settings
+    n = _N
     doubt = _review_layout_doubt(rows, st)
     if doubt:
         for g in REVIEW_GROUPS:
             out.null_row("review_litigation", g, RowStatus.AMBIGUOUS, f"not read by position: {doubt}")
         return out
+    header = table_header(rows, REVIEW_HEADER, st, ctx.structured)
     labelled = _review_by_label(rows, st)
     if labelled is not None:
-        for k, g in enumerate(REVIEW_GROUPS):
-            if place_row(out, "review_litigation", g, labelled[5 * k : 5 * k + 5], ["placed_by_label"]):
+        by_row = _row_header(rows, header, st, ctx.structured)
+        report(out, by_row, REVIEW_COLUMNS, "review_litigation", st)
+        if by_row.unreadable:
+            return _null_all(out)
+        for g, printed in zip(REVIEW_GROUPS, labelled):
+            five, keys = arrange_row(by_row, printed, g.columns)
+            how = ["placed_by_label"] + (["placed_by_header"] if by_row.departs else [])
+            if place_row(out, "review_litigation", g, five, how, unread=keys):
                 out.matched_rows += 1
         return out
+    report(out, header, REVIEW_HEADER, "review_litigation", st)
+    if header.unreadable:
+        return _null_all(out)
+    arrange = (lambda cs: header.arrange(cs)[0]) if header.departs else None
     runs = [r for r in review_cells(rows) if len(r) >= n]
     cells: list[Cell] | None = None
     repairs: list[str] = []
@@ -118,7 +164,7 @@ def _match_review(rows: list[DataRow], st: MatchSettings) -> Placed:
             cells = run
             break
         if len(run) == n + 1:
-            cells, note = _drop_stray(run)
+            cells, note = _drop_stray(run, arrange)
             if cells is None:
                 out.note(FindingKind.AMBIGUOUS, f"review_litigation: {len(run)} numbers printed for {n}; {note}", "review_litigation")
             else:
@@ -142,21 +188,26 @@ def _match_review(rows: list[DataRow], st: MatchSettings) -> Placed:
         for g in REVIEW_GROUPS:
             missing(out, "review_litigation", g, "its 15 numbers were not found")
         return out
+    fifteen, unread = header.arrange(cells)
+    if header.departs:
+        repairs.append("placed_by_header")
     for k, g in enumerate(REVIEW_GROUPS):
-        if place_row(out, "review_litigation", g, cells[5 * k : 5 * k + 5], repairs):
+        keys = frozenset(c.key for i, c in enumerate(g.columns) if 5 * k + i in unread)
+        if place_row(out, "review_litigation", g, fifteen[5 * k : 5 * k + 5], repairs, unread=keys):
             out.matched_rows += 1
     return out
 
 
-def _drop_stray(run: list[Cell]) -> tuple[list[Cell] | None, str]:
-    """One cell too many: keep the one way of dropping a cell that makes every group add up, if unique."""
+def _drop_stray(run: list[Cell], arrange: Optional[Callable[[list[Cell]], list[Cell]]] = None) -> tuple[list[Cell] | None, str]:
+    """One cell too many: keep the one way of dropping a cell that makes every group add up, if unique
+    (``arrange``: the columns are printed in another order, given by the header)."""
     fits: dict[tuple, list[int]] = {}
     texts = [c.text for c in run]
     for drop in range(len(run)):
         if texts.count(texts[drop]) < 2:
             continue  # a stray cell is a converter's copy of a value printed elsewhere in the row
         rest = run[:drop] + run[drop + 1 :]
-        nums = [parse_value(c.text).value for c in rest]
+        nums = [parse_value(c.text).value for c in (arrange(rest) if arrange is not None else rest)]
         if any(v is None for v in nums):
             continue
         if all(sum(nums[5 * k : 5 * k + 4]) == nums[5 * k + 4] for k in range(3)):  # type: ignore[arg-type]
