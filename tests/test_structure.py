@@ -104,7 +104,10 @@ def test_every_matcher_has_one_signature_and_one_settings_object():
     assert all(isinstance(v, float) for v in MatchSettings().as_dict().values())
 
 
-@pytest.mark.parametrize("module", ["giar.match.requests", "giar.match.active", "giar.match.review"])
+@pytest.mark.parametrize(
+    "module",
+    ["giar.match.requests", "giar.match.active", "giar.match.review", "giar.match.columns", "giar.match.years"],
+)
 def test_no_threshold_literal_in_matchers(module):
     """Thresholds live in MatchSettings; a matcher compares similarities to settings, not to bare numbers."""
     import importlib
