@@ -13,8 +13,9 @@ import pytest
 import adversarial
 import formats
 from giar import extract, trace
-from giar.match.columns import map_columns
+from giar.match.columns import map_columns, read_header
 from giar.match.settings import MatchSettings
+from giar.model import Cell
 from giar.score import compare
 from giar.status import FindingKind
 from giar.template import REQUEST_HEADER, REVIEW_HEADER, TABLES
@@ -149,3 +150,16 @@ def test_a_count_with_a_decimal_part_is_null_with_a_finding():
     assert report.requests["new_received"]["commercial"] is None
     assert any(f.kind == FindingKind.AMBIGUOUS and f.key == "requests.new_received.commercial" for f in report.findings)
     assert report.provenance.get("requests.new_received.commercial") is None  # not inferred from the row's total
+
+
+def test_two_garbled_header_cells_swapped_are_null_not_read_by_position():
+    """Every other column in its place, two labels below the threshold and printed in each other's places:
+    position cannot say which is which (社会团体 resembles 社会公益组织, printed where 科研机构 belongs)."""
+    top = ["自然人", "法人或其他组织", "总计"]
+    swapped = [top, ["商业企业", "社会团体", "科学院所", "法律服务机构", "其他"]]
+    assert map_columns(swapped, REQUEST_HEADER) == (0, 1, None, None, 4, 5, 6)
+    reading = read_header(swapped, REQUEST_HEADER)
+    cells = [Cell(text=str(k), span=(k, k + 1)) for k in range(7)]
+    assert reading.departs and reading.arrange(cells)[1] == {2, 3}
+    in_place = [top, ["商业企业", "科学院所", "社会团体", "法律服务机构", "其他"]]
+    assert not read_header(in_place, REQUEST_HEADER).departs  # in their own places: position stands

@@ -53,7 +53,7 @@ class _Layout:
     under: dict[int, frozenset[int]]  # id(group) -> template columns below it
     depth_first: dict[int, int]  # id(group) -> its place among the groups, depth first
     children: dict[int, tuple[object, ...]]  # id(group) -> its children (Column or ColumnGroup)
-    names: tuple[str, ...]  # per template column: its label under its groups' (行政诉讼/复议后起诉/总计)
+    names: tuple[str, ...]  # per template column, for people: its label, with its group's where labels repeat
 
 
 @cache
@@ -78,11 +78,13 @@ def _layout(layout: HeaderLayout) -> _Layout:
                 under[id(node)] = frozenset(range(i, end))
                 i = end
             else:
-                names.append("/".join(path[-2:] + (node.label,)) if len(path) > 1 else node.label)
+                names.append("/".join(path[-1:] + (node.label,)))
                 i += 1
         return i
 
     walk(layout, 0, ())
+    # a label printed under one group only names its column alone (三's 自然人); a repeated one with its group
+    names = [n if col_label.count(col_label[j]) > 1 else columns[j].label for j, n in enumerate(names)]
     for c in columns:
         labels.extend((norm(v), norm(c.label)) for v in (c.label, *c.aliases))
     return _Layout(
@@ -230,7 +232,6 @@ class HeaderReading:
 
     order: Optional[tuple[Optional[int], ...]] = None
     departs: bool = False
-    printed: bool = False  # the header names at least one column or group
     notes: tuple[str, ...] = ()
 
     @property
@@ -274,14 +275,14 @@ def _read(rows: tuple[tuple[str, ...], ...], layout: HeaderLayout, st: MatchSett
     tok_rows = [t for t in (_tokens(r, layout, st) for r in rows) if t]
     if not any(t.kind != "unknown" for r in tok_rows for t in r):
         return HeaderReading()
-    orders = _parse(tok_rows, lay, positional)
+    orders = dict(_identify(s, lay) for s in _parse(tok_rows, lay, positional))  # each reading's columns: texts
     if len(orders) == 1:
-        (order,) = orders
-        departs = any(j is not None and j != i for i, j in enumerate(order))
-        return HeaderReading(order=order, departs=departs, printed=True)
+        ((order, texts),) = orders.items()
+        departs = any(j is not None and j != i for i, j in enumerate(order)) or _unnamed_elsewhere(order, texts, lay)
+        return HeaderReading(order=order, departs=departs)
     if len(orders) > 1:
-        return HeaderReading(departs=True, printed=True, notes=(f"{len(orders)} readings of the header differ",))
-    return HeaderReading(departs=_out_of_order(tok_rows, lay), printed=True)
+        return HeaderReading(departs=True, notes=(f"{len(orders)} readings of the header differ",))
+    return HeaderReading(departs=_out_of_order(tok_rows, lay))
 
 
 def map_columns(
@@ -313,16 +314,17 @@ def _flat(texts: tuple[str, ...], layout: HeaderLayout, st: MatchSettings) -> Op
         for cuts in combinations(range(1, len(texts)), k):
             bounds = (0, *cuts, len(texts))
             rows = [list(texts[a:b]) for a, b in zip(bounds, bounds[1:])]
-            found |= _parse([t for t in (_tokens(r, layout, st) for r in rows) if t], _layout(layout), False)
+            lay = _layout(layout)
+            found |= {_identify(s, lay)[0] for s in _parse([t for t in (_tokens(r, layout, st) for r in rows) if t], lay, False)}
         if found:
             return found.pop() if len(found) == 1 else None
     return None
 
 
-def _parse(tok_rows: list[list[_Token]], lay: _Layout, positional: bool) -> set[tuple[Optional[int], ...]]:
-    """Every complete reading of the header, as the template columns of the printed columns."""
+def _parse(tok_rows: list[list[_Token]], lay: _Layout, positional: bool) -> list[_State]:
+    """Every complete reading of the header."""
     if not tok_rows:
-        return set()
+        return []
     states = [_State(tuple(_Slot(tok, tok.kind == "group") for tok in tok_rows[0]))]
     for toks in tok_rows[1:]:
         nxt: dict[tuple, _State] = {}
@@ -331,11 +333,11 @@ def _parse(tok_rows: list[list[_Token]], lay: _Layout, positional: bool) -> set[
                 for new in _advance(state, toks, lay, positional, repeat):
                     nxt.setdefault((new.slots, tuple(sorted(new.counts))), new)
                     if len(nxt) > _MAX_STATES:
-                        return set()
+                        return []
         states = list(nxt.values())
         if not states:
-            return set()
-    return {_identify(s, lay) for s in states if _valid(s, lay)}
+            return []
+    return [s for s in states if _valid(s, lay)]
 
 
 def _valid(state: _State, lay: _Layout) -> bool:
@@ -354,9 +356,10 @@ def _valid(state: _State, lay: _Layout) -> bool:
     return all(leaves.get(k, 0) + len(taken.get(k, ())) == len(lay.children[k]) for k in printed)
 
 
-def _identify(state: _State, lay: _Layout) -> tuple[Optional[int], ...]:
+def _identify(state: _State, lay: _Layout) -> tuple[tuple[Optional[int], ...], tuple[str, ...]]:
     """The template column of each printed leaf: by its label, and where the label repeats (四), by the printed
-    group over it. A label that names no column, or two leaves naming one column, give None."""
+    group over it. A label that names no column, or two leaves naming one column, give None. (And the leaves'
+    texts.)"""
     out: list[Optional[int]] = []
     for s in state.slots:
         tok = s.token
@@ -371,7 +374,24 @@ def _identify(state: _State, lay: _Layout) -> tuple[Optional[int], ...]:
         out.append(cands[0] if len(cands) == 1 else None)
     for j in {j for j in out if j is not None and out.count(j) > 1}:
         out = [None if x == j else x for x in out]
-    return tuple(out)
+    return tuple(out), tuple(s.token.text for s in state.slots)
+
+
+def _unnamed_elsewhere(order: tuple[Optional[int], ...], texts: tuple[str, ...], lay: _Layout) -> bool:
+    """Is a printed column the header does not name with confidence nearer to the label of another unnamed
+    column than to its own place's (two garbled labels swapped)? Then position does not decide either."""
+    free = [j for j in range(len(order)) if j not in order]
+    for i, (j, text) in enumerate(zip(order, texts)):
+        if j is None and i in free:
+            here = _near(text, i, lay)
+            if any(_near(text, k, lay) > here for k in free if k != i):
+                return True
+    return False
+
+
+def _near(text: str, j: int, lay: _Layout) -> float:
+    col = lay.columns[j]
+    return max(fuzz.ratio(text, norm(v)) for v in (col.label, *col.aliases)) / 100
 
 
 def _out_of_order(tok_rows: list[list[_Token]], lay: _Layout) -> bool:
@@ -441,16 +461,17 @@ def report(out: Placed, reading: HeaderReading, layout: HeaderLayout, key: str, 
         )
         return
     printed = ", ".join(lay.names[j] if j is not None else "?" for j in reading.order)
-    out.note(
-        FindingKind.REORDERED,
-        f"{key}: the columns are printed in another order than the template's ({printed}); each value is placed "
-        "by its column's header",
-        key,
-    )
+    if any(j is not None and j != i for i, j in enumerate(reading.order)):
+        out.note(
+            FindingKind.REORDERED,
+            f"{key}: the columns are printed in another order than the template's ({printed}); each value is "
+            "placed by its column's header",
+            key,
+        )
     for j in sorted(set(range(len(lay.columns))) - {j for j in reading.order if j is not None}):
         out.note(
             FindingKind.AMBIGUOUS,
             f"{key}: no header cell names the column '{lay.names[j]}' with confidence (similarity {st.header_fit} "
-            "or more), and the columns are not in the template's order; left null",
+            f"or more) and position does not say which it is ({printed}); left null",
             key,
         )

@@ -68,8 +68,8 @@ def _row_header(rows: list[DataRow], header: HeaderReading, st: MatchSettings, s
         blocks = {tuple(None if j is None else j % n for j in header.order[k : k + n]) for k in range(0, len(header.order), n)}
         if len(blocks) == 1:
             (order,) = blocks
-            return HeaderReading(order=order, departs=order != tuple(range(n)), printed=True)
-        return HeaderReading(departs=True, printed=True, notes=("the groups' columns are printed in different orders",))
+            return HeaderReading(order=order, departs=order != tuple(range(n)))
+        return HeaderReading(departs=True, notes=("the groups' columns are printed in different orders",))
     five = table_header(rows, REVIEW_COLUMNS, st, structured)
     return five if five.order is not None else header
 
