@@ -14,17 +14,17 @@ pages count from 1.
 
 from __future__ import annotations
 
-import io
 import re
 import statistics
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-import pdfplumber
-
 from ..model import Document, Finding
 from ._layout import Block, Piece, Span, assemble, expand, is_cjk, join_pieces
+from ._pdfium import Char, HEdge, PageContent, VEdge, open_pdf, read_page
+from ._ruled import Table, find_tables
 from .text import normalize
 
 Box = tuple[float, float, float, float]
@@ -42,90 +42,98 @@ _ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]
 # --- characters to text ---------------------------------------------------------------------------------
 
 
-def _size(ch: dict) -> float:
-    return float(ch.get("size") or (ch["bottom"] - ch["top"]) or 10.0)
+def _size(ch: Char) -> float:
+    return ch.size or (ch.bottom - ch.top) or 10.0
 
 
-def _center_in(ch: dict, box: Box, pad: float = 0.0) -> bool:
-    cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+def _center_in(ch: Char, box: Box, pad: float = 0.0) -> bool:
+    cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
     return box[0] - pad <= cx <= box[2] + pad and box[1] - pad <= cy <= box[3] + pad
 
 
-def _bbox(chars: list[dict]) -> Box:
+def _bbox(chars: list[Char]) -> Box:
     return (
-        round(min(c["x0"] for c in chars), 2),
-        round(min(c["top"] for c in chars), 2),
-        round(max(c["x1"] for c in chars), 2),
-        round(max(c["bottom"] for c in chars), 2),
+        round(min(c.x0 for c in chars), 2),
+        round(min(c.top for c in chars), 2),
+        round(max(c.x1 for c in chars), 2),
+        round(max(c.bottom for c in chars), 2),
     )
 
 
-def _group_lines(chars: list[dict]) -> list[list[dict]]:
+def _group_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters into visual lines, top to bottom, each sorted left to right.
 
     A character joins a line when its vertical middle is within 0.45 of the smaller font size of the line's
     middle: a 9pt label and a 14pt number on one table row stay together, two text lines never merge.
     """
-    upright = [c for c in chars if c.get("upright", True)]
-    rotated = [c for c in chars if not c.get("upright", True)]
-    lines: list[tuple[float, float, list[dict]]] = []  # (middle, size, chars)
-    for ch in sorted(upright, key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"])):
-        mid, size = (ch["top"] + ch["bottom"]) / 2, _size(ch)
+    upright = [c for c in chars if c.upright]
+    rotated = [c for c in chars if not c.upright]
+    lines: list[tuple[float, float, list[Char]]] = []  # (middle, size, chars)
+    for ch in sorted(upright, key=lambda c: ((c.top + c.bottom) / 2, c.x0)):
+        mid, size = (ch.top + ch.bottom) / 2, _size(ch)
         if lines and abs(lines[-1][0] - mid) <= 0.45 * min(size, lines[-1][1]):
             lines[-1][2].append(ch)
         else:
             lines.append((mid, size, [ch]))
-    out = [sorted(cs, key=lambda c: c["x0"]) for _, _, cs in lines]
+    out = [sorted(cs, key=lambda c: c.x0) for _, _, cs in lines]
     if rotated:  # text set sideways: keep the PDF's own order, one line per run of rotated text
         out.append(rotated)
-        out.sort(key=lambda cs: min(c["top"] for c in cs))
+        out.sort(key=lambda cs: min(c.top for c in cs))
     return out
 
 
-def _gap(a: dict, b: dict) -> float:
-    return b["x0"] - a["x1"]
+def _gap(a: Char, b: Char) -> float:
+    return b.x0 - a.x1
 
 
-def _words(line: list[dict]) -> list[list[dict]]:
+def _words(line: list[Char]) -> list[list[Char]]:
     """A line's characters split where a space would be printed, and where CJK meets non-CJK, so a number in
     running text ("收到申请859件") gets a box of its own."""
-    words: list[list[dict]] = []
+    words: list[list[Char]] = []
     for ch in line:
         if words:
             prev = words[-1][-1]
-            if _gap(prev, ch) <= WORD_GAP * _size(ch) and is_cjk(prev["text"][-1]) == is_cjk(ch["text"][0]):
+            if _gap(prev, ch) <= WORD_GAP * _size(ch) and is_cjk(prev.text[-1]) == is_cjk(ch.text[0]):
                 words[-1].append(ch)
                 continue
         words.append([ch])
     return words
 
 
-def _pieces(line: list[dict], page: int) -> list[Piece]:
-    """One visual line as pieces of text with boxes; spaces only where visible and not between CJK."""
-    out: list[Piece] = []
-    prev_word: Optional[list[dict]] = None
+def _spelled(line: list[Char]) -> list[tuple[list[Char], str, str]]:
+    """A line's words, each with its text and the separator printed before it: a space only where a gap is
+    visible and not between CJK."""
+    out: list[tuple[list[Char], str, str]] = []
+    prev: Optional[list[Char]] = None
+    prev_text = ""
     for word in _words(line):
-        text = normalize("".join(c["text"] for c in word))
-        if prev_word is not None:
-            spaced = _gap(prev_word[-1], word[0]) > WORD_GAP * _size(word[0])
-            sep = join_pieces(out[-1].text, text) if spaced else ""
-            if sep:
-                out.append(Piece(sep))
-        out.append(Piece(text, page, _bbox(word)))
-        prev_word = word
+        text = normalize("".join(c.text for c in word))
+        spaced = prev is not None and _gap(prev[-1], word[0]) > WORD_GAP * _size(word[0])
+        out.append((word, text, join_pieces(prev_text, text) if spaced else ""))
+        prev, prev_text = word, text
     return out
 
 
-def _text_of(chars: list[dict]) -> str:
+def _pieces(line: list[Char], page: int) -> list[Piece]:
+    """One visual line as pieces of text with boxes, one per word."""
+    out: list[Piece] = []
+    for word, text, sep in _spelled(line):
+        if sep:
+            out.append(Piece(sep))
+        out.append(Piece(text, page, _bbox(word)))
+    return out
+
+
+def _text_of(chars: list[Char]) -> str:
     """The text of a table cell: its lines joined by the giar rule (nothing between CJK, else a space)."""
     text = ""
     for line in _group_lines(chars):
-        s = "".join(p.text for p in _pieces(line, 0))
+        s = "".join(sep + word_text for _, word_text, sep in _spelled(line))
         text += join_pieces(text, s) + s
     return text
 
 
-def _split_cells(line: list[dict]) -> list[list[dict]]:
+def _split_cells(line: list[Char]) -> list[list[Char]]:
     """An unruled table row: split where the gap is wider than CELL_GAP font sizes.
 
     A letter-spaced title (每 个 字 隔 开) also has wide gaps: if every piece would be one CJK character, it is
@@ -137,7 +145,7 @@ def _split_cells(line: list[dict]) -> list[list[dict]]:
             cells.append([b])
         else:
             cells[-1].append(b)
-    if len(cells) > 2 and all(len(c) == 1 and is_cjk(c[0]["text"][0]) for c in cells):
+    if len(cells) > 2 and all(len(c) == 1 and is_cjk(c[0].text[0]) for c in cells):
         return [line]
     return cells
 
@@ -192,64 +200,102 @@ def _edges(values: list[float]) -> list[float]:
 
 
 def _index(edges: list[float], v: float) -> int:
-    return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
+    """The nearest of the sorted ``edges`` to ``v`` (the first of two as near)."""
+    i = bisect_left(edges, v)
+    if i == 0:
+        return 0
+    if i == len(edges) or v - edges[i - 1] <= edges[i] - v:
+        return i - 1
+    return i
 
 
-def _table(table, chars: list[dict], page: int) -> tuple[Optional[PdfTable], list[dict]]:
+def _slots(lines: list[float], v: float) -> list[int]:
+    """The slots between sorted ``lines`` whose closed interval holds ``v``: one, or two where ``v`` is a line."""
+    i = bisect_right(lines, v) - 1
+    return [k for k in (i - 1, i) if 0 <= k < len(lines) - 1 and lines[k] <= v <= lines[k + 1]]
+
+
+class _Owners:
+    """Which of a table's cells holds a point, by lookup on the sorted cell edges rather than by testing every
+    cell: the distinct edge positions cut the table into slots, each slot owned by the first cell (in the table's
+    order) that covers it. A point on a border belongs to the first cell whose closed box holds it."""
+
+    def __init__(self, boxes: list[Box]):
+        self.xs = sorted({v for b in boxes for v in (b[0], b[2])})
+        self.ys = sorted({v for b in boxes for v in (b[1], b[3])})
+        col = {x: i for i, x in enumerate(self.xs)}
+        row = {y: i for i, y in enumerate(self.ys)}
+        self.owner: dict[tuple[int, int], int] = {}
+        for k, (x0, top, x1, bottom) in enumerate(boxes):
+            for r in range(row[top], row[bottom]):
+                for c in range(col[x0], col[x1]):
+                    self.owner.setdefault((r, c), k)
+
+    def find(self, x: float, y: float) -> Optional[int]:
+        xs, ys = self.xs, self.ys
+        c, r = bisect_right(xs, x) - 1, bisect_right(ys, y) - 1
+        if 0 <= c < len(xs) - 1 and 0 <= r < len(ys) - 1 and xs[c] < x and ys[r] < y:  # inside one slot
+            return self.owner.get((r, c))
+        found = [self.owner[(r, c)] for r in _slots(ys, y) for c in _slots(xs, x) if (r, c) in self.owner]
+        return min(found) if found else None
+
+
+def _table(table: Table, chars: list[Char], page: int) -> tuple[Optional[PdfTable], list[Char]]:
     """A found table as grid rows of cells, and the characters it did not take.
 
     Row and column lines are the distinct cell edges, so a merged cell's spans come from its own edges; a
-    "table" of one column is a boxed or shaded paragraph, left to the text lines.
+    "table" of one column is a boxed or shaded paragraph, left to the text lines. Each character goes to the cell
+    that holds its centre, found from the sorted edges.
     """
-    boxes: list[Box] = [tuple(c) for c in table.cells]  # type: ignore[misc]
+    boxes = table.cells
     xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
     ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
     if len(xs) < 3 or len(ys) < 2:
         return None, chars
-    taken: set[int] = set()
+    owners = _Owners(boxes)
+    x0, top, x1, bottom = table.bbox
+    inside: list[list[Char]] = [[] for _ in boxes]
+    stray: list[Char] = []  # in the table's box but in no cell: a slot whose cell the PDF did not draw
+    rest: list[Char] = []
+    for ch in chars:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        k = owners.find(cx, cy) if x0 <= cx <= x1 and top <= cy <= bottom else None
+        if k is not None:
+            inside[k].append(ch)
+        elif x0 <= cx <= x1 and top <= cy <= bottom:
+            stray.append(ch)
+        else:
+            rest.append(ch)
     spans: list[Span[CellVal]] = []
-    for box in boxes:
-        inside = [c for c in chars if id(c) not in taken and _center_in(c, box)]
-        taken.update(id(c) for c in inside)
+    for box, cell_chars in zip(boxes, inside):
         c0, c1 = _index(xs, box[0]), _index(xs, box[2])
         r0, r1 = _index(ys, box[1]), _index(ys, box[3])
-        if c1 <= c0 or r1 <= r0:
+        if c1 <= c0 or r1 <= r0:  # a sliver between two edges closer than EDGE_TOL: its characters go
             continue
         bbox = tuple(round(v, 2) for v in box)
-        spans.append(Span(r0, c0, r1 - r0, c1 - c0, CellVal(_text_of(inside), page, bbox)))  # type: ignore[arg-type]
-    covered = {(s.row + dr, s.col + dc) for s in spans for dr in range(s.rowspan) for dc in range(s.colspan)}
-    for r in range(len(ys) - 1):  # a slot no cell covers: a cell whose border the PDF did not draw
-        for c in range(len(xs) - 1):
-            if (r, c) in covered:
-                continue
-            box = (xs[c], ys[r], xs[c + 1], ys[r + 1])
-            inside = [ch for ch in chars if id(ch) not in taken and _center_in(ch, box)]
-            if inside:
-                taken.update(id(ch) for ch in inside)
-                bbox = tuple(round(v, 2) for v in box)
-                spans.append(Span(r, c, 1, 1, CellVal(_text_of(inside), page, bbox)))  # type: ignore[arg-type]
+        spans.append(Span(r0, c0, r1 - r0, c1 - c0, CellVal(_text_of(cell_chars), page, bbox)))  # type: ignore[arg-type]
+    if stray:
+        covered = {(s.row + dr, s.col + dc) for s in spans for dr in range(s.rowspan) for dc in range(s.colspan)}
+        loose: dict[tuple[int, int], list[Char]] = {}
+        left_over = False
+        for ch in stray:
+            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+            free = [(r, c) for r in _slots(ys, cy) for c in _slots(xs, cx) if (r, c) not in covered]
+            if free:
+                loose.setdefault(min(free), []).append(ch)
+            else:
+                left_over = True
+        for (r, c), cell_chars in sorted(loose.items()):
+            bbox = tuple(round(v, 2) for v in (xs[c], ys[r], xs[c + 1], ys[r + 1]))
+            spans.append(Span(r, c, 1, 1, CellVal(_text_of(cell_chars), page, bbox)))  # type: ignore[arg-type]
+        if left_over:  # back in the page's order
+            taken = {id(ch) for cell_chars in (*inside, *loose.values()) for ch in cell_chars}
+            rest = [ch for ch in chars if id(ch) not in taken]
     rows = expand(spans, len(ys) - 1)
-    rest = [c for c in chars if id(c) not in taken]
     return PdfTable(page, rows, tuple(round(v, 2) for v in table.bbox)), rest  # type: ignore[arg-type]
 
 
-def _is_white(color) -> bool:
-    if not isinstance(color, (tuple, list)) or not color or not all(isinstance(v, (int, float)) for v in color):
-        return False
-    if len(color) == 4:  # CMYK: white is no ink
-        return all(v <= 0.05 for v in color)
-    return all(v >= 0.95 for v in color)
-
-
-def _visible(obj: dict) -> bool:
-    """Keep every object but white, unstroked rectangles: Word/WPS paint one behind each line of text, and their
-    edges would make paragraphs look like a one-column table joined to the real one."""
-    if obj.get("object_type") != "rect" or obj.get("stroke"):
-        return True
-    return not _is_white(obj.get("non_stroking_color"))
-
-
-def _closing_lines(edges: list[dict]) -> list[dict]:
+def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge]:
     """Horizontal lines to close a table that a page break cut open.
 
     Word draws no bottom border where a table breaks across pages, nor a top border where it resumes: the last
@@ -257,43 +303,39 @@ def _closing_lines(edges: list[dict]) -> list[dict]:
     two or more vertical rules end together at the lowest (or start at the highest) point and no horizontal rule
     is there, one is drawn between them.
     """
-    vertical = [e for e in edges if e["orientation"] == "v" and e["height"] > 5]
-    horizontal = [e for e in edges if e["orientation"] == "h"]
-    out = []
-    for end, pick in (("bottom", max), ("top", min)):
+    vertical = [e for e in vertical if e[2] - e[1] > 5]
+    out: list[HEdge] = []
+    for end, pick in ((2, max), (1, min)):
         if len(vertical) < 2:
             break
         y = pick(e[end] for e in vertical)
         at = [e for e in vertical if abs(e[end] - y) <= EDGE_TOL]
         if len(at) < 2:
             continue
-        x0, x1 = min(e["x0"] for e in at), max(e["x1"] for e in at)
-        if any(abs(h["top"] - y) <= EDGE_TOL and h["x0"] <= x0 + EDGE_TOL and h["x1"] >= x1 - EDGE_TOL
-               for h in horizontal):
+        x0, x1 = min(e[0] for e in at), max(e[0] for e in at)
+        if any(abs(hy - y) <= EDGE_TOL and hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL for hy, hx0, hx1 in horizontal):
             continue
-        out.append({"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0,
-                    "height": 0.0})
+        out.append((y, x0, x1))
     return out
 
 
-def _page_items(page) -> PageItems:
+def _page_items(content: PageContent) -> PageItems:
     """Tables and text lines of one page, top to bottom."""
-    page = page.dedupe_chars()
-    chars = [c for c in page.chars if c["text"].strip()]
-    out = PageItems(page.page_number, float(page.height), chars=len(chars), images=len(page.images))
+    chars = content.chars
+    out = PageItems(content.number, content.height, chars=len(chars), images=content.images)
     if not chars:
         return out
     rest = chars
-    ruled = page.filter(_visible)
-    for found in ruled.find_tables({"explicit_horizontal_lines": _closing_lines(ruled.edges)}):
-        tbl, rest = _table(found, rest, page.page_number)
+    h, v = content.h_edges, content.v_edges
+    for found in find_tables(h, v, _closing_lines(h, v)):
+        tbl, rest = _table(found, rest, content.number)
         if tbl is not None and any(s is not None and s.value.text for row in tbl.rows for s in row):
             out.items.append(tbl)
     for line in _group_lines(rest):
         cells = _split_cells(line)
-        pieces = [_pieces(c, page.page_number) for c in cells]
+        pieces = [_pieces(c, content.number) for c in cells]
         size = statistics.median(_size(c) for c in line)
-        out.items.append(TextLine(page.page_number, pieces, _bbox(line), size))
+        out.items.append(TextLine(content.number, pieces, _bbox(line), size))
     out.items.sort(key=lambda it: (it.bbox[1], it.bbox[0]))
     return out
 
@@ -475,12 +517,15 @@ def read_pdf(data: bytes, source: str) -> Document:
     """Read the text layer of every page; a PDF without one (a scan) says so instead of returning noise."""
     findings: list[Finding] = []
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [_page_items(page) for page in pdf.pages]
-    except Exception as exc:  # pdfminer raises many types for damaged or encrypted files
+        pdf = open_pdf(data)
+    except Exception as exc:  # PdfiumError for damaged, encrypted or non-PDF data
         message = f"cannot open PDF: {type(exc).__name__}: {exc}".rstrip(": ")
         return Document(source=source, format="pdf", text="", findings=[Finding(kind="format", message=message,
                                                                                  stage="read")])
+    try:
+        pages = [_page_items(read_page(pdf, i)) for i in range(len(pdf))]
+    finally:
+        pdf.close()
     total = sum(p.chars for p in pages)
     if total < max(20, 5 * len(pages)):
         findings.append(Finding(kind="format", message="no text layer: scanned PDF; OCR it first", stage="read"))
