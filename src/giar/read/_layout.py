@@ -174,7 +174,10 @@ def assemble(blocks: Iterable[Block]) -> tuple[str, list[TextRun]]:
                 start = pos
                 emit(piece.text)
                 if piece.page is not None and piece.bbox is not None and piece.text:
-                    runs.append(TextRun(start=start, end=pos, page=piece.page, bbox=piece.bbox))
+                    # built, not validated: ints and a tuple of floats by construction, and a PDF page has
+                    # hundreds (validation was a tenth of the PDF reader's time)
+                    runs.append(TextRun.model_construct(start=start, end=pos, page=piece.page,
+                                                        bbox=tuple(map(float, piece.bbox))))
     if out:
         emit("\n")
     return "".join(out), runs

@@ -46,6 +46,7 @@ _unicode = _lean(raw.FPDFText_GetUnicode, ctypes.c_uint, _P, _I)
 _loose_box = _lean(raw.FPDFText_GetLooseCharBox, _I, _P, _I, _P)
 _char_matrix = _lean(raw.FPDFText_GetMatrix, _I, _P, _I, _P)
 _font_size = _lean(raw.FPDFText_GetFontSize, ctypes.c_double, _P, _I)
+_text_object = _lean(raw.FPDFText_GetTextObject, _P, _P, _I)
 _char_origin = _lean(raw.FPDFText_GetCharOrigin, _I, _P, _I, _P, _P)
 _count_objects = _lean(raw.FPDFPage_CountObjects, _I, _P)
 _get_object = _lean(raw.FPDFPage_GetObject, _P, _P, _I)
@@ -83,7 +84,7 @@ class Char:
     top: float
     x1: float
     bottom: float
-    size: float  # the font size as printed (points): the box's height for horizontal text
+    size: float  # the font size as printed (points): the box's height for horizontal text; never 0
     upright: bool = True
 
 
@@ -175,31 +176,37 @@ def _chars(tp: int, geo: _Geometry) -> list[Char]:
         return []
     text = _page_text(tp, n)
     rect, mat = _RECT, _MATRIX
-    loose_box, char_matrix, font_size = _loose_box, _char_matrix, _font_size
+    loose_box, text_object = _loose_box, _text_object
     height, plain = geo.height, geo.plain
+    runs: dict[int, tuple[float, float, float, float, float]] = {}  # text object → its matrix and font size
     out: list[Char] = []
     append = out.append
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00":
             continue
         loose_box(tp, i, _RECT_AT)
-        char_matrix(tp, i, _MATRIX_AT)
-        fs = font_size(tp, i)
-        left, top, right, bottom = rect
-        a, b, c, d = mat[0], mat[1], mat[2], mat[3]
+        obj = text_object(tp, i)
+        run = runs.get(obj)
+        if run is None:
+            _char_matrix(tp, i, _MATRIX_AT)
+            run = runs[obj] = (mat[0], mat[1], mat[2], mat[3], _font_size(tp, i))
+        a, b, c, d, fs = run
+        left, right, bottom = rect[0], rect[2], rect[3]
         if b == 0 and c == 0:
             size = fs * abs(d)
             if right - left > 1.5 * fs * abs(a) + 1:  # vertical writing: PDFium's loose box is not the glyph's
                 left, bottom, right = _vertical(tp, i, fs * abs(a))
             top = bottom + size
         else:  # turned text: PDFium's box
+            top = rect[1]
             size = 0.0
         if plain:
-            append(Char(ch, left, height - top, right, height - bottom, size or top - bottom, a * d > 0 >= b * c))
+            append(Char(ch, left, height - top, right, height - bottom, size or top - bottom or 10.0,
+                        a * d > 0 >= b * c))
         else:
             x0, y0, x1, y1 = geo.box(left, bottom, right, top)
             ga, gb, gc, gd, _, _ = _mul((a, b, c, d, 0, 0), geo.ctm)
-            append(Char(ch, x0, y0, x1, y1, size or y1 - y0, ga * gd > 0 >= gb * gc))
+            append(Char(ch, x0, y0, x1, y1, size or y1 - y0 or 10.0, ga * gd > 0 >= gb * gc))
     return out
 
 
@@ -207,7 +214,7 @@ def _vertical(tp: int, i: int, width: float) -> tuple[float, float, float]:
     """A character of a vertical-writing font, as pdfminer boxes it: one em wide from PDFium's origin, whose y is
     the box's lower edge (PDFium's loose box of such a character is not the glyph's)."""
     _char_origin(tp, i, _ORIGIN_AT, _ORIGIN_AT + 8)
-    x, y = _ORIGIN
+    x, y = _ORIGIN[:]
     return x, y, x + width
 
 
@@ -221,14 +228,16 @@ def _dedupe(chars: list[Char], tol: float = 1.0) -> list[Char]:
     Sorted by text and position, a character's twin can only be among the ones just before it with the same text
     and a top at most ``tol`` higher; a run level with it and more than ``tol`` to its left is skipped whole."""
     srt = sorted(chars, key=_BY_TEXT_TOP_X)
-    run = [0] * len(srt)  # where the run of characters with this one's text and top starts
-    for p in range(1, len(srt)):
-        a, b = srt[p - 1], srt[p]
-        run[p] = run[p - 1] if a.top == b.top and a.text == b.text else p
+    run = list(range(len(srt)))  # where the run of characters with this one's text and top starts
     dropped: set[int] = set()
-    printed: Optional[dict[int, int]] = None
     for p in range(1, len(srt)):
-        ch = srt[p]
+        ch, prev = srt[p], srt[p - 1]
+        if prev.text != ch.text:
+            continue
+        if prev.top == ch.top:
+            run[p] = run[p - 1]
+        elif ch.top - prev.top > tol:
+            continue
         j = p - 1
         while j >= 0:
             other = srt[j]
@@ -239,12 +248,19 @@ def _dedupe(chars: list[Char], tol: float = 1.0) -> list[Char]:
                 continue
             if (abs(other.x0 - ch.x0) <= tol and other.upright == ch.upright and abs(other.size - ch.size) < 0.01
                     and id(other) not in dropped):
-                if printed is None:
-                    printed = {id(c): k for k, c in enumerate(chars)}
-                dropped.add(max(id(other), id(ch), key=printed.__getitem__))
+                dropped.add(id(_later(chars, other, ch)))
                 break
             j -= 1
     return [ch for ch in chars if id(ch) not in dropped] if dropped else chars
+
+
+def _later(chars: list[Char], a: Char, b: Char) -> Char:
+    for ch in chars:
+        if ch is a:
+            return b
+        if ch is b:
+            return a
+    return b
 
 
 # --- paths ----------------------------------------------------------------------------------------------------
@@ -262,7 +278,7 @@ def _walk(parent: int, count, get, outer: Matrix, out: PageContent, count_images
         kind = _object_type(obj)
         if kind == _PATH:
             _object_matrix(obj, _MATRIX_AT)
-            a, b, c, d, e, f = _MATRIX
+            a, b, c, d, e, f = _MATRIX[:]
             if not (straight and b == 0 and c == 0 and _count_segments(obj) == 5
                     and _rectangle(obj, a * oa, d * od, e * oa + oe, f * od + of, h, v)):
                 _path_edges(obj, _mul((a, b, c, d, e, f), outer), h, v)
@@ -280,13 +296,17 @@ def _rectangle(obj: int, a: float, d: float, e: float, f: float, h: list[HEdge],
     matrix scales and shifts only: x → a·x + e, y → d·y + f."""
     seg, point, at, xy = _segment, _segment_point, _POINT_AT, _POINT
     point(seg(obj, 0), at, at + 4)
-    x0, y0 = xy
+    x0 = xy[0]
+    y0 = xy[1]
     point(seg(obj, 1), at, at + 4)
-    x1, y1 = xy
+    x1 = xy[0]
+    y1 = xy[1]
     point(seg(obj, 2), at, at + 4)
-    x2, y2 = xy
+    x2 = xy[0]
+    y2 = xy[1]
     point(seg(obj, 3), at, at + 4)
-    x3, y3 = xy
+    x3 = xy[0]
+    y3 = xy[1]
     point(seg(obj, 4), at, at + 4)
     if not (xy[0] == x0 and xy[1] == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
                                              or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0))):
@@ -314,7 +334,8 @@ def _path_edges(obj: int, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
 
     def point(seg: int) -> tuple[float, float]:
         _segment_point(seg, _POINT_AT, _POINT_AT + 4)
-        x, y = xy
+        x = xy[0]
+        y = xy[1]
         return a * x + c * y + e, b * x + d * y + f
 
     n = _count_segments(obj)

@@ -14,8 +14,9 @@ points on its own lines.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Optional
 
 from ._pdfium import HEdge, VEdge
 
@@ -53,29 +54,39 @@ def find_tables(horizontal: list[HEdge], vertical: list[VEdge], extra: list[HEdg
 
 def _merge(edges: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
     """Edges ``(position, start, end)`` of one orientation: snapped to the mean position of their cluster
-    (positions chained within SNAP), then joined where collinear with gaps of at most JOIN."""
-    if not edges:
-        return []
-    edges = sorted(edges)
-    clusters: list[list[tuple[float, float, float]]] = [[edges[0]]]
-    for prev, e in zip(edges, edges[1:]):
-        if e[0] <= prev[0] + SNAP:
-            clusters[-1].append(e)
-        else:
-            clusters.append([e])
+    (positions chained within SNAP), then joined where collinear with gaps of at most JOIN.
+
+    Edges drawn twice (a border shared by two cells, often) are counted, not walked twice: the mean weighs them
+    as pdfplumber does."""
     out: list[tuple[float, float, float]] = []
-    for cluster in clusters:
-        at = sum(e[0] for e in cluster) / len(cluster)
-        spans = sorted((e[1], e[2]) for e in cluster)
-        start, end = spans[0]
-        for s, t in spans[1:]:
-            if s <= end + JOIN:
-                end = max(end, t)
-            else:
-                out.append((at, start, end))
-                start, end = s, t
-        out.append((at, start, end))
+    spans: list[tuple[float, float]] = []
+    total = count = 0.0
+    last = None
+    for (pos, start, end), n in sorted(Counter(edges).items()):
+        if last is not None and pos > last + SNAP:
+            _join(total / count, spans, out)
+            spans, total, count = [], 0.0, 0.0
+        spans.append((start, end))
+        total += pos * n
+        count += n
+        last = pos
+    if spans:
+        _join(total / count, spans, out)
     return out
+
+
+def _join(at: float, spans: list[tuple[float, float]], out: list[tuple[float, float, float]]) -> None:
+    """Collinear edges at ``at`` from their ``(start, end)`` spans: joined where a gap is at most JOIN."""
+    spans.sort()
+    start, end = spans[0]
+    for s, t in spans[1:]:
+        if s <= end + JOIN:
+            if t > end:
+                end = t
+        else:
+            out.append((at, start, end))
+            start, end = s, t
+    out.append((at, start, end))
 
 
 def _intersections(horizontal: list[HEdge], vertical: list[VEdge]) -> tuple[list[Point], dict, dict]:
@@ -96,33 +107,40 @@ def _intersections(horizontal: list[HEdge], vertical: list[VEdge]) -> tuple[list
 
 def _cells(points: list[Point], through_v: dict, through_h: dict) -> list[Box]:
     """For each meeting point, the smallest cell it is the top-left corner of: the nearest point below and the
-    nearest point to the right that an edge joins to it, and the corner opposite joined to both."""
+    nearest point to the right that an edge joins to it, and the corner opposite joined to both.
+
+    Points on one line are sorted, and an edge is unbroken: once a point below (or to the right) is not joined to
+    this one, none further is."""
     below: dict[float, list[float]] = defaultdict(list)  # x -> the ys of the points on that vertical line
     right: dict[float, list[float]] = defaultdict(list)  # y -> the xs of the points on that horizontal line
     for x, y in points:  # sorted: each list comes out sorted
         below[x].append(y)
         right[y].append(x)
-    known = set(points)
     cells: list[Box] = []
     for x, y in points:
         ys, xs = below[x], right[y]
         v_here, h_here = through_v[(x, y)], through_h[(x, y)]
+        joined_right: Optional[list[float]] = None
         found = None
         for y2 in ys[bisect_right(ys, y):]:
-            if not v_here & through_v[(x, y2)]:
-                continue
-            for x2 in xs[bisect_right(xs, x):]:
-                if not h_here & through_h[(x2, y)]:
-                    continue
+            h_below = through_h[(x, y2)]
+            if v_here.isdisjoint(through_v[(x, y2)]):
+                break
+            if joined_right is None:
+                joined_right = []
+                for x2 in xs[bisect_right(xs, x):]:
+                    if h_here.isdisjoint(through_h[(x2, y)]):
+                        break
+                    joined_right.append(x2)
+            for x2 in joined_right:
                 corner = (x2, y2)
-                if (corner in known and through_v[corner] & through_v[(x2, y)]
-                        and through_h[corner] & through_h[(x, y2)]):
+                if (corner in through_v and not through_v[corner].isdisjoint(through_v[(x2, y)])
+                        and not through_h[corner].isdisjoint(h_below)):
                     found = (x, y, x2, y2)
                     break
             if found:
+                cells.append(found)
                 break
-        if found:
-            cells.append(found)
     return cells
 
 

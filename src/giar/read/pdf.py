@@ -19,6 +19,7 @@ import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Optional, Union
 
 from ..model import Document, Finding
@@ -42,10 +43,6 @@ _ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]
 # --- characters to text ---------------------------------------------------------------------------------
 
 
-def _size(ch: Char) -> float:
-    return ch.size or (ch.bottom - ch.top) or 10.0
-
-
 def _center_in(ch: Char, box: Box, pad: float = 0.0) -> bool:
     cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
     return box[0] - pad <= cx <= box[2] + pad and box[1] - pad <= cy <= box[3] + pad
@@ -60,22 +57,32 @@ def _bbox(chars: list[Char]) -> Box:
     )
 
 
+_X0 = attrgetter("x0")
+
+
+def _middle_x0(c: Char) -> tuple[float, float]:
+    return ((c.top + c.bottom) / 2, c.x0)
+
+
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters into visual lines, top to bottom, each sorted left to right.
 
     A character joins a line when its vertical middle is within 0.45 of the smaller font size of the line's
     middle: a 9pt label and a 14pt number on one table row stay together, two text lines never merge.
     """
-    upright = [c for c in chars if c.upright]
-    rotated = [c for c in chars if not c.upright]
+    if all(c.upright for c in chars):
+        upright, rotated = chars, []
+    else:
+        upright = [c for c in chars if c.upright]
+        rotated = [c for c in chars if not c.upright]
     lines: list[tuple[float, float, list[Char]]] = []  # (middle, size, chars)
-    for ch in sorted(upright, key=lambda c: ((c.top + c.bottom) / 2, c.x0)):
-        mid, size = (ch.top + ch.bottom) / 2, _size(ch)
+    for ch in sorted(upright, key=_middle_x0):
+        mid, size = (ch.top + ch.bottom) / 2, ch.size
         if lines and abs(lines[-1][0] - mid) <= 0.45 * min(size, lines[-1][1]):
             lines[-1][2].append(ch)
         else:
             lines.append((mid, size, [ch]))
-    out = [sorted(cs, key=lambda c: c.x0) for _, _, cs in lines]
+    out = [sorted(cs, key=_X0) for _, _, cs in lines]
     if rotated:  # text set sideways: keep the PDF's own order, one line per run of rotated text
         out.append(rotated)
         out.sort(key=lambda cs: min(c.top for c in cs))
@@ -93,7 +100,7 @@ def _words(line: list[Char]) -> list[list[Char]]:
     for ch in line:
         if words:
             prev = words[-1][-1]
-            if _gap(prev, ch) <= WORD_GAP * _size(ch) and is_cjk(prev.text[-1]) == is_cjk(ch.text[0]):
+            if _gap(prev, ch) <= WORD_GAP * ch.size and is_cjk(prev.text[-1]) == is_cjk(ch.text[0]):
                 words[-1].append(ch)
                 continue
         words.append([ch])
@@ -108,7 +115,7 @@ def _spelled(line: list[Char]) -> list[tuple[list[Char], str, str]]:
     prev_text = ""
     for word in _words(line):
         text = normalize("".join(c.text for c in word))
-        spaced = prev is not None and _gap(prev[-1], word[0]) > WORD_GAP * _size(word[0])
+        spaced = prev is not None and _gap(prev[-1], word[0]) > WORD_GAP * word[0].size
         out.append((word, text, join_pieces(prev_text, text) if spaced else ""))
         prev, prev_text = word, text
     return out
@@ -124,11 +131,29 @@ def _pieces(line: list[Char], page: int) -> list[Piece]:
     return out
 
 
+def _line_text(line: list[Char]) -> str:
+    """The text of one line, as ``_spelled`` spells it, without its words: only a visible gap can put a space
+    between two characters (a CJK/non-CJK boundary without one splits words but adds nothing)."""
+    text = ""
+    start = 0
+    for k in range(1, len(line) + 1):
+        if k == len(line) or line[k].x0 - line[k - 1].x1 > WORD_GAP * line[k].size:
+            chunk = normalize("".join(c.text for c in line[start:k]))
+            text += join_pieces(text, chunk) + chunk
+            start = k
+    return text
+
+
 def _text_of(chars: list[Char]) -> str:
     """The text of a table cell: its lines joined by the giar rule (nothing between CJK, else a space)."""
+    if len(chars) <= 1:
+        return normalize(chars[0].text) if chars else ""
+    first = chars[0]
+    if all(c.top == first.top and c.bottom == first.bottom and c.upright for c in chars):  # one line, one font
+        return _line_text(sorted(chars, key=_X0))
     text = ""
     for line in _group_lines(chars):
-        s = "".join(sep + word_text for _, word_text, sep in _spelled(line))
+        s = _line_text(line)
         text += join_pieces(text, s) + s
     return text
 
@@ -141,7 +166,7 @@ def _split_cells(line: list[Char]) -> list[list[Char]]:
     """
     cells = [[line[0]]]
     for a, b in zip(line, line[1:]):
-        if _gap(a, b) > CELL_GAP * max(_size(a), _size(b)):
+        if _gap(a, b) > CELL_GAP * max(a.size, b.size):
             cells.append([b])
         else:
             cells[-1].append(b)
@@ -232,11 +257,7 @@ class _Owners:
                     self.owner.setdefault((r, c), k)
 
     def find(self, x: float, y: float) -> Optional[int]:
-        xs, ys = self.xs, self.ys
-        c, r = bisect_right(xs, x) - 1, bisect_right(ys, y) - 1
-        if 0 <= c < len(xs) - 1 and 0 <= r < len(ys) - 1 and xs[c] < x and ys[r] < y:  # inside one slot
-            return self.owner.get((r, c))
-        found = [self.owner[(r, c)] for r in _slots(ys, y) for c in _slots(xs, x) if (r, c) in self.owner]
+        found = [self.owner[(r, c)] for r in _slots(self.ys, y) for c in _slots(self.xs, x) if (r, c) in self.owner]
         return min(found) if found else None
 
 
@@ -257,23 +278,30 @@ def _table(table: Table, chars: list[Char], page: int) -> tuple[Optional[PdfTabl
     inside: list[list[Char]] = [[] for _ in boxes]
     stray: list[Char] = []  # in the table's box but in no cell: a slot whose cell the PDF did not draw
     rest: list[Char] = []
+    oxs, oys, owner = owners.xs, owners.ys, owners.owner
+    last_col, last_row = len(oxs) - 1, len(oys) - 1
     for ch in chars:
         cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        k = owners.find(cx, cy) if x0 <= cx <= x1 and top <= cy <= bottom else None
+        if not (x0 <= cx <= x1 and top <= cy <= bottom):
+            rest.append(ch)
+            continue
+        c, r = bisect_right(oxs, cx) - 1, bisect_right(oys, cy) - 1
+        if 0 <= c < last_col and 0 <= r < last_row and oxs[c] < cx and oys[r] < cy:  # inside one slot
+            k = owner.get((r, c))
+        else:  # on an edge: the first cell whose closed box holds it
+            k = owners.find(cx, cy)
         if k is not None:
             inside[k].append(ch)
-        elif x0 <= cx <= x1 and top <= cy <= bottom:
-            stray.append(ch)
         else:
-            rest.append(ch)
+            stray.append(ch)
     spans: list[Span[CellVal]] = []
     for box, cell_chars in zip(boxes, inside):
         c0, c1 = _index(xs, box[0]), _index(xs, box[2])
         r0, r1 = _index(ys, box[1]), _index(ys, box[3])
         if c1 <= c0 or r1 <= r0:  # a sliver between two edges closer than EDGE_TOL: its characters go
             continue
-        bbox = tuple(round(v, 2) for v in box)
-        spans.append(Span(r0, c0, r1 - r0, c1 - c0, CellVal(_text_of(cell_chars), page, bbox)))  # type: ignore[arg-type]
+        bbox = (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
+        spans.append(Span(r0, c0, r1 - r0, c1 - c0, CellVal(_text_of(cell_chars), page, bbox)))
     if stray:
         covered = {(s.row + dr, s.col + dc) for s in spans for dr in range(s.rowspan) for dc in range(s.colspan)}
         loose: dict[tuple[int, int], list[Char]] = {}
@@ -313,7 +341,8 @@ def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge
         if len(at) < 2:
             continue
         x0, x1 = min(e[0] for e in at), max(e[0] for e in at)
-        if any(abs(hy - y) <= EDGE_TOL and hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL for hy, hx0, hx1 in horizontal):
+        level = [e for e in horizontal if abs(e[0] - y) <= EDGE_TOL]
+        if any(hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL for _, hx0, hx1 in level):
             continue
         out.append((y, x0, x1))
     return out
@@ -334,7 +363,7 @@ def _page_items(content: PageContent) -> PageItems:
     for line in _group_lines(rest):
         cells = _split_cells(line)
         pieces = [_pieces(c, content.number) for c in cells]
-        size = statistics.median(_size(c) for c in line)
+        size = statistics.median(c.size for c in line)
         out.items.append(TextLine(content.number, pieces, _bbox(line), size))
     out.items.sort(key=lambda it: (it.bbox[1], it.bbox[0]))
     return out
