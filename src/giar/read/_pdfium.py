@@ -295,21 +295,13 @@ def _rectangle(obj: int, a: float, d: float, e: float, f: float, h: list[HEdge],
     a page) as its four sides, read with the fewest calls; False for any other five-point path. The path's
     matrix scales and shifts only: x → a·x + e, y → d·y + f."""
     seg, point, at, xy = _segment, _segment_point, _POINT_AT, _POINT
-    point(seg(obj, 0), at, at + 4)
-    x0 = xy[0]
-    y0 = xy[1]
-    point(seg(obj, 1), at, at + 4)
-    x1 = xy[0]
-    y1 = xy[1]
-    point(seg(obj, 2), at, at + 4)
-    x2 = xy[0]
-    y2 = xy[1]
-    point(seg(obj, 3), at, at + 4)
-    x3 = xy[0]
-    y3 = xy[1]
-    point(seg(obj, 4), at, at + 4)
-    if not (xy[0] == x0 and xy[1] == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
-                                             or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0))):
+    coords: list[float] = []
+    for k in range(5):
+        point(seg(obj, k), at, at + 4)
+        coords += xy[:]
+    x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = coords
+    if not (x4 == x0 and y4 == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
+                                       or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0))):
         return False
     if _hidden(obj):
         return True

@@ -1,15 +1,15 @@
-"""PDF → Document from the text layer, with page and box for every piece of text (pdfplumber; see
-benchmarks/pdf_libs.md for why not pypdfium2).
+"""PDF → Document from the text layer, with page and box for every piece of text.
 
-Ruled tables are read from their ruling lines (``page.find_tables``): a cell's characters are its text, however
-the PDF wraps them, so a label broken over three lines or a vertical one-character-per-line group label stays one
-cell, and the giar span rule (rowspan repeated, colspan once) gives every data row its labels. Text outside the
-ruled tables is rebuilt into lines by position; a line with wide gaps becomes a row of cells (unruled tables),
-other lines are joined back into paragraphs. Page furniture (page numbers, running headers/footers) is dropped
-and a table cut by a page break continues as one table, its split group labels joined again.
+PDFium (pypdfium2) reads each page's characters and the paths it paints (``_pdfium``); the ruled tables are found
+from the paths' edges with pdfplumber's rules and tolerances (``_ruled``): a cell's characters are its text,
+however the PDF wraps them, so a label broken over three lines or a vertical one-character-per-line group label
+stays one cell, and the giar span rule (rowspan repeated, colspan once) gives every data row its labels. Text
+outside the ruled tables is rebuilt into lines by position; a line with wide gaps becomes a row of cells (unruled
+tables), other lines are joined back into paragraphs. Page furniture (page numbers, running headers/footers) is
+dropped and a table cut by a page break continues as one table, its split group labels joined again.
 
-Boxes are ``(x0, top, x1, bottom)`` in PDF points from the page's top-left corner (pdfplumber's convention);
-pages count from 1.
+Boxes are ``(x0, top, x1, bottom)`` in PDF points from the page's top-left corner, characters boxed as pdfminer
+boxed them (the reader ran on pdfplumber before: benchmarks/pdf_speed.py times both); pages count from 1.
 """
 
 from __future__ import annotations
