@@ -565,4 +565,4 @@ def read_pdf(data: bytes, source: str) -> Document:
                                     message=f"pages {blank} have no text layer (scanned?); their content is missing"))
     _drop_furniture(pages)
     text, runs = assemble(_blocks(pages))
-    return Document(source=source, format="pdf", text=text, runs=runs, findings=findings)
+    return Document(source=source, format="pdf", text=text, runs=runs, findings=findings)  # type: ignore[arg-type]
