@@ -147,6 +147,19 @@ def test_find_tables_snaps_near_edges_and_joins_broken_ones():
     assert (x0, top, x1, bottom) == pytest.approx((50.0, 100.0, 199.5, 201.2))
 
 
+def test_boxes_keep_their_convention_on_a_media_box_off_the_origin():
+    """A media box of [20 30 615 872]: x stays in user space and top is the page height less y, as pdfplumber
+    measured (so a value's box does not move with the engine)."""
+    pdf = pdfium.PdfDocument(draw([[("text", 72, 80, "Section three")] + ruled_table()]))
+    pdf[0].set_mediabox(20, 30, 615, 872)
+    out = io.BytesIO()
+    pdf.save(out)
+    doc = read_pdf(out.getvalue(), "shifted.pdf")
+    assert doc.text.splitlines()[-1] == "(3) Not shared\t2. law\t4\t5"
+    run = doc.page_box(doc.text.index("5\n"))
+    assert run is not None and all(abs(a - b) <= 0.5 for a, b in zip(run.bbox, (330, 150, 410, 180))), run.bbox
+
+
 # --- what the PDF paints but does not print ------------------------------------------------------------------
 
 

@@ -107,11 +107,14 @@ def _mul(m: Matrix, n: Matrix) -> Matrix:
 
 
 class _Geometry:
-    """User space → the reader's space: pdfminer's device matrix for the page's /Rotate and media box, then y
-    flipped so that ``top`` is measured down from the top edge."""
+    """User space → the reader's space, as pdfplumber computed it: pdfminer's device matrix for the page's /Rotate
+    and media box, the media box's (turned) lower-left corner added back, then y flipped so that ``top`` is
+    measured down from the page height. Unturned, that is user space with y flipped, whatever the media box."""
 
     def __init__(self, page: pdfium.PdfPage):
-        x0, y0, x1, y1 = page.get_mediabox()
+        left, bottom, right, top = page.get_mediabox()
+        x0, x1 = sorted((left, right))
+        y0, y1 = sorted((bottom, top))
         rotation = page.get_rotation() % 360
         if rotation == 90:
             self.ctm: Matrix = (0, -1, 1, 0, -y0, x1)
@@ -121,9 +124,11 @@ class _Geometry:
             self.ctm = (0, 1, -1, 0, y1, -x0)
         else:
             self.ctm = (1, 0, 0, 1, -x0, -y0)
-        self.width, self.height = (y1 - y0, x1 - x0) if rotation in (90, 270) else (x1 - x0, y1 - y0)
-        self.matrix = _mul(self.ctm, (1, 0, 0, -1, 0, self.height))
-        self.plain = rotation == 0 and x0 == 0 and y0 == 0  # the common case: only y flips
+        turned = rotation in (90, 270)
+        self.width, self.height = (y1 - y0, x1 - x0) if turned else (x1 - x0, y1 - y0)
+        shift = (y0, x0) if turned else (x0, y0)
+        self.matrix = _mul(_mul(self.ctm, (1, 0, 0, 1, *shift)), (1, 0, 0, -1, 0, self.height))
+        self.plain = rotation == 0  # the common case: only y flips
 
     def box(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
         """A user-space rectangle as ``(x0, top, x1, bottom)``."""
