@@ -547,14 +547,14 @@ def read_pdf(data: bytes, source: str) -> Document:
     findings: list[Finding] = []
     try:
         pdf = open_pdf(data)
-    except Exception as exc:  # PdfiumError for damaged, encrypted or non-PDF data
+        try:
+            pages = [_page_items(read_page(pdf, i)) for i in range(len(pdf))]
+        finally:
+            pdf.close()
+    except Exception as exc:  # PdfiumError for damaged, encrypted or non-PDF data, or a page PDFium cannot load
         message = f"cannot open PDF: {type(exc).__name__}: {exc}".rstrip(": ")
         return Document(source=source, format="pdf", text="", findings=[Finding(kind="format", message=message,
                                                                                  stage="read")])
-    try:
-        pages = [_page_items(read_page(pdf, i)) for i in range(len(pdf))]
-    finally:
-        pdf.close()
     total = sum(p.chars for p in pages)
     if total < max(20, 5 * len(pages)):
         findings.append(Finding(kind="format", message="no text layer: scanned PDF; OCR it first", stage="read"))
