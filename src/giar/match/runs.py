@@ -37,7 +37,7 @@ from ..template import (
     TableSpec,
     rules,
 )
-from .cells import Placed, missing, place_row
+from .cells import Placed, RunCut, missing, place_row
 from .labels import best_label, norm
 from .requests import _misfit, align
 from .settings import MatchContext
@@ -162,7 +162,9 @@ def review_cuts(chars: str, limit: int = MAX_CUTS) -> list[tuple[str, ...]]:
         if group == len(REVIEW_GROUPS) - 1:
             out.extend(acc + c for c in cuts(chars[i:], REVIEW_COLUMNS, True, limit))
             return
-        for j in range(i + len(REVIEW_COLUMNS), len(chars) - len(REVIEW_COLUMNS) * (len(REVIEW_GROUPS) - group - 1) + 1):
+        for j in range(
+            i + len(REVIEW_COLUMNS), len(chars) - len(REVIEW_COLUMNS) * (len(REVIEW_GROUPS) - group - 1) + 1
+        ):
             for c in cuts(chars[i:j], REVIEW_COLUMNS, True, limit):
                 rec(j, group + 1, acc + c)
 
@@ -264,7 +266,9 @@ def match_requests_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext)
         rspec = spec.rows[tj]
         why = _misfit(drows[di], rspec, spec, ctx.settings)
         if why:
-            out.null_row("requests", rspec, RowStatus.UNMATCHED, f"the run labelled '{drows[di].label[:30]}' {why}; left null")
+            out.null_row(
+                "requests", rspec, RowStatus.UNMATCHED, f"the run labelled '{drows[di].label[:30]}' {why}; left null"
+            )
             continue
         run = found[di]
         options[tj] = cuts(run.chars, rspec.columns, True)
@@ -273,13 +277,17 @@ def match_requests_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext)
     for tj, run in placed_runs.items():
         rspec, fits = spec.rows[tj], options[tj]
         repairs = ["cut_glued_run"]
+        key = f"requests.{rspec.key}"
         if len(fits) == 1:
             parts = fits[0]
+            out.cuts.append(RunCut(key, run.text, run.span, 1, "one_cut"))
         elif tj in chosen:
             parts = chosen[tj]
             repairs.append("cut_by_column_sums")
+            out.cuts.append(RunCut(key, run.text, run.span, len(fits), "column_sums"))
         else:
             _ambiguous_run(out, "requests", rspec, run, len(fits), "the first six sum to the seventh")
+            out.cuts.append(RunCut(key, run.text, run.span, len(fits), "ambiguous"))
             continue
         if place_row(out, "requests", rspec, _cells(run, parts), repairs):
             out.matched_rows += 1
@@ -355,12 +363,23 @@ def match_review_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
     run = found[0]
     doubt = _review_header(run.label)
     fits = review_cuts(run.chars) if doubt is None else []
+    out.cuts.append(
+        RunCut(
+            "review_litigation",
+            run.text,
+            run.span,
+            len(fits),
+            "one_cut" if len(fits) == 1 and doubt is None else "header" if doubt else "ambiguous",
+        )
+    )
     if doubt is not None or len(fits) != 1:
         for g in REVIEW_GROUPS:
             if doubt is not None:
                 out.null_row("review_litigation", g, RowStatus.AMBIGUOUS, f"not cut: {doubt}")
             else:
-                _ambiguous_run(out, "review_litigation", g, run, len(fits), "each group's four results sum to its total")
+                _ambiguous_run(
+                    out, "review_litigation", g, run, len(fits), "each group's four results sum to its total"
+                )
         return out
     cells = _cells(run, fits[0])
     k = len(REVIEW_COLUMNS)
@@ -388,9 +407,7 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
     out.repairs.append("cut_glued_runs")
     st = ctx.settings
     found = runs(text, start, end)
-    column_words = sorted(
-        {re.split(r"[（(]", c.label)[0] for r in spec.rows for c in r.columns}, key=len, reverse=True
-    )
+    column_words = sorted({re.split(r"[（(]", c.label)[0] for r in spec.rows for c in r.columns}, key=len, reverse=True)
     scored = []
     drows = []
     for i, run in enumerate(found):
@@ -415,10 +432,13 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
             continue
         fits = cuts(run.chars, rspec.columns, False)
         unit = YUAN if run.unit == YUAN else None
+        key = f"active_disclosure.{rspec.key}"
         if len(fits) != 1:
             _ambiguous_run(out, "active_disclosure", rspec, run, len(fits), "")
-            _place_common(out, rspec, run, fits, unit)
+            common = _place_common(out, rspec, run, fits, unit)
+            out.cuts.append(RunCut(key, run.text, run.span, len(fits), "common_cells" if common else "ambiguous"))
             continue
+        out.cuts.append(RunCut(key, run.text, run.span, 1, "one_cut"))
         if place_row(out, "active_disclosure", rspec, _cells(run, fits[0]), ["cut_glued_run"], unit):
             out.matched_rows += 1
     for j, rspec in enumerate(spec.rows):
@@ -427,22 +447,25 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
     return out
 
 
-def _place_common(out: Placed, rspec: RowSpec, run: Run, fits: list[tuple[str, ...]], unit: Optional[str]) -> None:
+def _place_common(out: Placed, rspec: RowSpec, run: Run, fits: list[tuple[str, ...]], unit: Optional[str]) -> bool:
     """Cells that every cut of a doubtful run puts in the same column with the same digits (a sign can pin
     one: ``2648-18538`` is 2648 then a negative change, however the rest cuts) are determined all the same."""
     if not fits or len(fits) > MAX_CUTS:
-        return
+        return False
     spans = [[c.span for c in _cells(run, f)] for f in fits]
     common = [k for k in range(len(rspec.columns)) if len({s[k] for s in spans}) == 1]
     if not common:
-        return
+        return False
     tmp = Placed()
-    place_row(tmp, "active_disclosure", rspec, _cells(run, fits[0]), ["cut_glued_run", "cut_common_to_every_reading"], unit)
+    place_row(
+        tmp, "active_disclosure", rspec, _cells(run, fits[0]), ["cut_glued_run", "cut_common_to_every_reading"], unit
+    )
     for k in common:
         key = f"active_disclosure.{rspec.key}.{rspec.columns[k].key}"
         if key in tmp.provenance:
             out.values[key] = tmp.values[key]
             out.provenance[key] = tmp.provenance[key]
+    return True
 
 
 def _after_header(label: str, column_words: list[str]) -> tuple[str, str]:
