@@ -12,8 +12,8 @@ Used by tests/test_formats.py to check that one report gives the same tables wha
 from __future__ import annotations
 
 import html
-import re
 import os
+import re
 import shutil
 import subprocess
 import tempfile
