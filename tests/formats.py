@@ -391,3 +391,70 @@ def to_archived_text(gold: dict, *, url: str = "https://www.example.gov.cn/zwgk/
     meta = gold["meta"]
     head = ARCHIVE_HEADER.format(title=meta["title"], published=published, publisher=meta["organization"], url=url)
     return head + "==================== 正文 ====================\n" + text + "\n"
+
+
+# --- narrow label columns, wrapped (pdftotext of a PDF whose label columns are 3-4 characters wide) ----------
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+
+
+def to_wrapped_text(gold: dict, width: int = 4, layout: str = "tabs") -> str:
+    """The report as text from a PDF whose label columns are ``width`` characters wide: each row's first label
+    fragments (group and row label) share the line with its numbers, the rest follow on lines of their own,
+    each in its column. ``layout`` is "tabs" (cells between tabs) or "spaces" (columns padded with spaces)."""
+    meta = gold["meta"]
+    body = paragraphs(gold)
+    lines = [meta["title"], *body["intro"]]
+    col_w = 2 * width + 2  # display columns per label column (CJK characters are wide)
+
+    def emit(label_cols: list[str], values: list[str]) -> None:
+        frags = [_wrap(c, width) if c else [] for c in label_cols]
+        depth = max([len(f) for f in frags] + [1])
+        for k in range(depth):
+            cells = [f[k] if k < len(f) else "" for f in frags]
+            vals = values if k == 0 else []
+            if layout == "tabs":
+                lines.append("\t".join(cells + vals).rstrip("\t"))
+            else:
+                text = "".join(c + " " * (col_w - 2 * len(c)) for c in cells)
+                lines.append((text + "  ".join(vals)).rstrip())
+
+    tmpl = template_of(gold)
+    for name in SECTIONS:
+        lines.append(heading(gold, name))
+        lines += body[name]
+        if name == "active_disclosure":
+            spec = tmpl.tables[name]
+            group = None
+            for r in spec.rows:
+                if r.group != group:
+                    group = r.group
+                    lines.append(r.group)
+                    lines.append("\t".join([INFO_CONTENT] + [c.label for c in r.columns]))
+                vals = gold[name].get(r.key) or {}
+                emit([r.label], [fmt_value(vals.get(c.key), c) or "" for c in r.columns])
+        elif name == "requests":
+            spec = tmpl.tables[name]
+            lines.append(REQUESTS_NOTE)
+            lines.append("\t".join([APPLICANT_HEAD] + [c.label for c in REQUEST_COLUMNS]))
+            seen: set[str] = set()
+            for r in spec.rows:
+                outer = inner = ""
+                if r.group and not r.group.startswith("（"):
+                    outer = r.group if r.group not in seen else ""
+                    seen.add(r.group)
+                elif r.group:
+                    outer_group = next(x.group for x in spec.rows if x.group and not x.group.startswith("（"))
+                    outer = outer_group if outer_group not in seen else ""
+                    seen.add(outer_group)
+                    inner = r.group if r.group not in seen else ""
+                    seen.add(r.group)
+                vals = gold[name].get(r.key) or {}
+                emit([outer, inner, r.label], [fmt_value(vals.get(c.key), c) for c in r.columns])
+        elif name == "review_litigation":
+            for row in review_rows(gold)[:-1]:
+                lines.append("\t".join(c.text for c in row))
+            lines.append("\t".join(c.text for c in review_rows(gold)[-1]))
+    return "\n".join(lines) + "\n"
