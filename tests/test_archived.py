@@ -154,3 +154,27 @@ def test_cut_values_point_at_their_own_digits():
     assert text[p.span[0] : p.span[1]] == "217" and "cut_glued_run" in p.repairs
     q = report.provenance["requests.denied_internal_affairs.total"]  # …3200000326.属于四类: 32, then label 6.
     assert text[q.span[0] : q.span[1]] == "32" and text[q.span[1]] == "6"
+
+
+def _with_narrative(sentence: str, doc: str = "104_pingtan-zone-2024") -> bytes:
+    """A corpus report with one sentence added to its overview (the table itself untouched)."""
+    text = (FIXTURES / "corpus" / f"{doc}.txt").read_text(encoding="utf-8")
+    anchor = "一、总体情况"
+    return text.replace(anchor, anchor + sentence, 1).encode("utf-8")
+
+
+def test_the_narrative_may_choose_among_the_cuts_of_printed_digits():
+    # 行政规范性文件6233440 cuts 15 ways; "制发…62件，废止…33件" leaves one: 62 | 33 | 440 (as the published page prints)
+    report = extract(_with_narrative("本年度制发行政规范性文件62件，废止行政规范性文件33件。"))
+    assert report.active_disclosure["normative_documents"] == {"issued": 62, "repealed": 33, "in_force": 440}
+    p = report.provenance["active_disclosure.normative_documents.in_force"]
+    assert "cut_by_narrative" in p.repairs and p.text == "440"
+
+
+def test_a_narrative_that_settles_nothing_or_disagrees_leaves_the_row_null():
+    vague = extract(_with_narrative("本年度制发行政规范性文件62件。"))  # 62 | 3 | 3440, 62 | 33 | 440 … still four
+    assert vague.active_disclosure["normative_documents"]["in_force"] is None
+    # 105 prints 5845546 and states no count of its own: a stated 70 agrees with no cut
+    wrong = extract(_with_narrative("本年度制发行政规范性文件70件。", "105_pingtan-zone-2025"))
+    assert wrong.active_disclosure["normative_documents"]["issued"] is None
+    assert any(f.kind == "narrative" and f.key == "active_disclosure.normative_documents" for f in wrong.findings)

@@ -27,6 +27,7 @@ class FindingKind(StrEnum):
     TEMPLATE = "template"  # how the template was decided, when not from the tables
     FORMAT = "format"  # the file could not be read as its format
     ENCODING = "encoding"  # the text's encoding was guessed
+    NARRATIVE = "narrative"  # what the narrative states disagrees with what the tables print
     REPAIR = "repair"  # tables that would go to the LLM repair (none configured)
     LLM = "llm"  # what the LLM repair did or why it did not
     NOT_RECORDED = "not_recorded"  # bench replay: no recorded LLM exchange for this document

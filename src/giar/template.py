@@ -22,6 +22,7 @@ class Column:
     label: str
     kind: Literal["count", "signed", "amount"] = "count"
     unit: str = ""  # the unit the contract keeps an amount in (万元); counts have none
+    said: tuple[str, ...] = ()  # verbs the narrative uses when it states this column's number (制发…62件)
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,9 +70,9 @@ def _table_keys(spec: TableSpec) -> tuple[str, ...]:
 # --- section 二 ----------------------------------------------------------------------------------------
 
 _C2019_ART1 = (
-    Column("new_made", "本年新制作数量"),
-    Column("new_published", "本年新公开数量"),
-    Column("total_published", "对外公开总数量"),
+    Column("new_made", "本年新制作数量", said=("新制作", "制作", "制发", "印发")),
+    Column("new_published", "本年新公开数量", said=("新公开",)),
+    Column("total_published", "对外公开总数量", said=("对外公开总", "累计公开")),
 )
 _C2019_ITEMS = (
     Column("previous_count", "上一年项目数量"),
@@ -80,7 +81,7 @@ _C2019_ITEMS = (
 )
 _C2019_FEES = _C2019_ITEMS[:2]
 _C2019_PROC = (
-    Column("projects", "采购项目数量"),
+    Column("projects", "采购项目数量", said=("采购项目",)),
     Column("amount_wan", "采购总金额（单位：万元，保留4位小数）", "amount", "万元"),
 )
 ART = {n: f"第二十条第（{n}）项" for n in ("一", "五", "六", "八", "九")}
@@ -97,9 +98,9 @@ ACTIVE_2019 = (
 )
 
 _C2021_ART1 = (
-    Column("issued", "本年制发件数"),
-    Column("repealed", "本年废止件数"),
-    Column("in_force", "现行有效件数"),
+    Column("issued", "本年制发件数", said=("制发", "印发", "出台")),
+    Column("repealed", "本年废止件数", said=("废止",)),
+    Column("in_force", "现行有效件数", said=("现行有效",)),
 )
 _C2021_DEC = (Column("decisions", "本年处理决定数量"),)
 ACTIVE_2021 = (
@@ -312,6 +313,10 @@ TABLE_CONTENT = {
     "requests": r"本[ \t]*年[ \t]*新[ \t]*收|上[ \t]*年[ \t]*结[ \t]*转[ \t]*政[ \t]*府",
     "review_litigation": r"结[ \t]*果[ \t]*维[ \t]*持|尚[ \t]*未[ \t]*审[ \t]*结|复议后起诉|未经复议",
 }
+
+# numbers the narrative states: a count and its measure word (62件, 135个, 3项)
+NARRATIVE_COUNT = r"(\d+)\s*(?:件|个|项|份|部)"
+SENTENCE_END = "。；;！!？?\n"
 
 # --- the title -----------------------------------------------------------------------------------------
 

@@ -22,7 +22,8 @@ from typing import Optional
 
 from ..grid import DataRow
 from ..model import Cell, Row
-from ..status import RowStatus
+from ..narrative import Statement, statements
+from ..status import FindingKind, RowStatus
 from ..template import (
     APPLICANTS,
     LABEL_ORDINAL,
@@ -36,6 +37,9 @@ from ..template import (
     Rule,
     TableSpec,
     rules,
+)
+from ..template import (
+    TABLES as MATCHED_TABLES,
 )
 from .cells import Placed, RunCut, missing, place_row
 from .labels import best_label, norm
@@ -407,6 +411,7 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
     out.repairs.append("cut_glued_runs")
     st = ctx.settings
     found = runs(text, start, end)
+    said = statements(text, spec, [span for name, span in ctx.regions.items() if name in MATCHED_TABLES])
     column_words = sorted({re.split(r"[（(]", c.label)[0] for r in spec.rows for c in r.columns}, key=len, reverse=True)
     scored = []
     drows = []
@@ -433,6 +438,12 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
         fits = cuts(run.chars, rspec.columns, False)
         unit = YUAN if run.unit == YUAN else None
         key = f"active_disclosure.{rspec.key}"
+        settled = _by_narrative(out, rspec, run, fits, said) if len(fits) > 1 else None
+        if settled is not None:
+            if place_row(out, "active_disclosure", rspec, _cells(run, settled), ["cut_glued_run", "cut_by_narrative"], unit):
+                out.matched_rows += 1
+            out.cuts.append(RunCut(key, run.text, run.span, len(fits), "narrative"))
+            continue
         if len(fits) != 1:
             _ambiguous_run(out, "active_disclosure", rspec, run, len(fits), "")
             common = _place_common(out, rspec, run, fits, unit)
@@ -445,6 +456,30 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
         if j not in used_rows:
             missing(out, "active_disclosure", rspec, f"row '{rspec.label}' not found in the document")
     return out
+
+
+def _by_narrative(
+    out: Placed, rspec: RowSpec, run: Run, fits: list[tuple[str, ...]], said: list[Statement]
+) -> Optional[tuple[str, ...]]:
+    """The one cut of the printed digits that agrees with every number the narrative states for this row, if
+    exactly one does (the values are still the printed digits). A narrative that no cut agrees with is a
+    finding; one that states two numbers for a cell is no evidence."""
+    stated: dict[int, set[int]] = {}
+    for k, col in enumerate(rspec.columns):
+        values = {s.value for s in said if s.key == f"active_disclosure.{rspec.key}.{col.key}"}
+        if len(values) == 1:
+            stated[k] = values
+    if not stated or len(fits) > MAX_CUTS:
+        return None
+    agree = [f for f in fits if all(_value(f[k], rspec.columns[k]) in v for k, v in stated.items())]
+    if not agree:
+        told = ", ".join(f"{rspec.columns[k].key} = {next(iter(v))}" for k, v in stated.items())
+        out.note(
+            FindingKind.NARRATIVE,
+            f"active_disclosure.{rspec.key}: the narrative states {told}, which no cut of the printed '{_printed(run)}' gives",
+            f"active_disclosure.{rspec.key}",
+        )
+    return agree[0] if len(agree) == 1 else None
 
 
 def _place_common(out: Placed, rspec: RowSpec, run: Run, fits: list[tuple[str, ...]], unit: Optional[str]) -> bool:
