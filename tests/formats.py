@@ -253,17 +253,21 @@ def to_html(
     gold: dict,
     *,
     extra_css: str = "",
+    font_family: Optional[str] = None,
     cells: Mapping[str, str] = {},
     hidden_rows: Collection[str] = (),
 ) -> str:
     """The report as one HTML page: title, sections 一 … 六, and the three tables in the template's layout.
 
     ``extra_css`` is appended to the page's style, e.g. ``"@page { size: A5; } tr { break-inside: auto; }"`` to
-    let Chromium cut table rows at page breaks (as Word does by default).
+    let Chromium cut table rows at page breaks (as Word does by default). ``font_family`` draws the whole page
+    in that one font (Chromium otherwise picks the first of :data:`CJK_FONTS` it has).
 
     Perturbations (issue 11): ``cells`` gives the inner HTML of value cells by key ("requests.granted.total"),
     e.g. from :data:`HTML_CELLS`; before the row of each key in ``hidden_rows`` goes a stale copy of the row with
     other numbers, hidden by a class the page's own stylesheet hides (a correction left in the page)."""
+    if font_family:
+        extra_css += f'\nbody, table {{ font-family: "{font_family}"; }}'
     if hidden_rows or any("stale" in v for v in cells.values()):
         extra_css += f"\n.{SUPERSEDED} {{ display: none; }} .stale {{ display: none; }}"
     title = gold["meta"]["title"]
@@ -548,13 +552,52 @@ def find_chromium() -> Optional[str]:
     return None
 
 
-def has_cjk_font() -> bool:
-    """Does fontconfig (which Chromium uses on Linux) know a font covering Chinese?"""
+def has_cjk_font(family: Optional[str] = None) -> bool:
+    """Does fontconfig (which Chromium uses on Linux) know a font covering Chinese (of that family)?"""
     fc = shutil.which("fc-list")
     if fc is None:
         return False
     proc = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True, timeout=30)
-    return bool(proc.stdout.strip())
+    families = {name.strip() for line in proc.stdout.splitlines() for name in line.split(",")}
+    return bool(families) if family is None else family in families
+
+
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
+_HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
+
+
+def pdf_unicode_targets(path: str | os.PathLike) -> set[str]:
+    """Every character the PDF's fonts map their glyphs to (the ToUnicode CMaps): what its text layer says,
+    before any extractor's own normalisation (PDFium and poppler fold radicals into ideographs themselves)."""
+    import zlib
+
+    def utf16(hexdigits: bytes) -> str:
+        return bytes.fromhex(hexdigits.decode()).decode("utf-16-be", errors="replace")
+
+    out: set[str] = set()
+    for m in _STREAM.finditer(Path(path).read_bytes()):
+        try:
+            cmap = zlib.decompress(m.group(1))
+        except zlib.error:
+            continue
+        if b"begincmap" not in cmap:
+            continue
+        for section in _BFCHAR.findall(cmap):
+            out.update(utf16(dst) for dst in _HEX.findall(section)[1::2])
+        for section in _BFRANGE.findall(cmap):
+            for line in section.splitlines():
+                values = _HEX.findall(line)
+                if len(values) < 3:
+                    continue
+                lo, hi = int(values[0], 16), int(values[1], 16)
+                if b"[" in line:
+                    out.update(utf16(v) for v in values[2:])
+                else:
+                    first = utf16(values[2])
+                    out.update(first[:-1] + chr(ord(first[-1]) + i) for i in range(hi - lo + 1))
+    return out
 
 
 def to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, timeout: float = 120) -> Path:

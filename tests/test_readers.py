@@ -9,15 +9,19 @@ from __future__ import annotations
 import ctypes
 import io
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
 import docx
 import pytest
 
+from giar import extract
+from giar.read import read
 from giar.read.detect import detect
 from giar.read.docx import read_docx
 from giar.read.html import read_html
+from giar.read.ideographs import COMPATIBILITY, KANGXI, SUPPLEMENT, map_ideographs
 from giar.read.pdf import read_pdf
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
@@ -538,3 +542,45 @@ def test_detect_zip_that_is_not_docx():
         zf.writestr("xl/workbook.xml", "<workbook/>")
     assert detect(out.getvalue()) == "text"
 
+
+
+# --- characters from PDF producers (issue 10) ------------------------------------------------------------
+
+
+def test_radicals_map_to_ideographs_one_for_one():
+    printed = "⾏政许可 ⼀、本年新收 河⻄街道 ⼈⺠政府 ⻗雪 ⻔户 ⼾籍 \uf900"
+    mapped = map_ideographs(printed)
+    assert mapped == "行政许可 一、本年新收 河西街道 人民政府 雨雪 门户 户籍 \u8c48"
+    assert len(mapped) == len(printed)
+    assert map_ideographs("行政许可 12") == "行政许可 12"
+
+
+def test_radical_tables_are_what_unicode_says():
+    assert sorted(KANGXI) == list(range(0x2F00, 0x2FD6))  # all 214 Kangxi radicals
+    for cp, ideograph in KANGXI.items():
+        if cp != 0x2F3E:  # ⼾: the simplified 户 the Chinese fonts draw, not NFKC's 戶
+            assert unicodedata.normalize("NFKC", chr(cp)) == ideograph
+    for cp, ideograph in SUPPLEMENT.items():
+        assert unicodedata.name(chr(cp)).startswith("CJK RADICAL "), hex(cp)
+        assert unicodedata.name(chr(ideograph)).startswith("CJK UNIFIED IDEOGRAPH-"), hex(cp)
+    assert [chr(SUPPLEMENT[cp]) for cp in (0x2EC4, 0x2EA0, 0x2ED7)] == ["西", "民", "雨"]
+    assert 0x2E80 not in SUPPLEMENT and 0x2E8C not in SUPPLEMENT  # REPEAT, SMALL ONE: no ideograph of their own
+    assert COMPATIBILITY[0xF900] == "\u8c48" and 0xFA0E not in COMPATIBILITY  # 﨎 is a unified ideograph itself
+    assert all(0xF900 <= cp <= 0xFAFF for cp in COMPATIBILITY)
+
+
+def test_radicals_mapped_for_every_format():
+    """The mapping is applied to every reader's text: a text report and an HTML page printed with radicals read
+    like their clean originals (tables, organization)."""
+    hard = Path(__file__).parent / "fixtures" / "hard"
+    clean = (hard / "tabs_2021.txt").read_text(encoding="utf-8")
+    radicals = str.maketrans({"一": "⼀", "二": "⼆", "人": "⼈", "民": "⺠", "行": "⾏", "西": "⻄", "门": "⻔"})
+    printed = clean.translate(radicals)
+    assert printed != clean
+    want = extract(clean)
+    for got in (extract(printed), extract(printed.encode("utf-8"), name="r.txt")):
+        assert got.meta.organization == want.meta.organization
+        for table in ("active_disclosure", "requests", "review_litigation"):
+            assert getattr(got, table) == getattr(want, table)
+    page = f"<html><body><p>{'⼈⺠政府'}</p><table><tr><td>⾏政许可</td><td>12</td></tr></table></body></html>"
+    assert read(page.encode("utf-8"), "p.html").text == "人民政府\n\n行政许可\t12\n"
