@@ -80,7 +80,9 @@
   function showCorrection(td, c) {
     td.classList.toggle("corrected", !!c && !c.confirmed);
     td.classList.toggle("confirmed", !!c && c.confirmed);
-    if (c && !c.confirmed) td.setAttribute("data-corrected", c.value === null ? "∅" : String(c.value));
+    var fix = td.querySelector(".fix");
+    if (fix) fix.remove();
+    if (c) td.appendChild(el("span", c.confirmed ? "✓" : "→" + (c.value === null ? "∅" : c.value), "fix"));
   }
 
   function save(section, td, c) {
@@ -95,15 +97,18 @@
   }
 
   function correctionForm(section, td) {
+    var box = el("div", null, "correction");
     var form = el("form");
     var existing = corrections[section.dataset.hash + " " + td.dataset.key];
     if (existing) {
-      form.appendChild(el("p", existing.confirmed ? "Confirmed as read." : "Corrected to " + existing.value + "."));
+      box.appendChild(el("p", existing.confirmed ? "Confirmed as read." : "Corrected: the document prints " +
+        (existing.value === null ? "nothing (blank)" : existing.value) + "." + (existing.note ? " " + existing.note : "")));
     }
     if (td.dataset.rules) {
-      form.appendChild(el("p", "This value is in a broken rule. If the document itself prints these numbers, " +
+      box.appendChild(el("p", "This value is in a broken rule. If the document itself prints these numbers, " +
         "confirm them: a correction states what the document prints, never what would add up.", "warn"));
     }
+    box.appendChild(form);
     var value = el("input"); value.name = "value"; value.placeholder = "as printed"; value.setAttribute("aria-label", "what the document prints");
     var note = el("input"); note.name = "note"; note.placeholder = "note"; note.setAttribute("aria-label", "note");
     var fix = el("button", "Save correction"); fix.type = "submit";
@@ -132,7 +137,7 @@
       count();
       showDetails(section, td);
     });
-    return form;
+    return box;
   }
 
   function exportCorrections() {
