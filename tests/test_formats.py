@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import docx
@@ -38,7 +38,7 @@ def gold_of(name: str) -> dict:
     return json.loads((HARD / f"{name}.gold.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def text_report(name: str) -> Report:
     return extract(HARD / f"{name}.txt")
 

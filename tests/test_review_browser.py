@@ -21,7 +21,6 @@ import pytest
 from giar import extract
 from giar.corrections import apply, load
 from giar.review import build_page, collect
-
 from test_review import HONGZE23, HOSTILE, SEED1, SEED3, hostile_document
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
-from .pipeline import Failure, extract_many, trace
+from .batch import Failure, extract_many
+from .pipeline import trace
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
@@ -107,6 +109,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         for d in rows:
             vals = " | ".join(c.text or "∅" for c in d.value_cells)
             print(f"  {d.label[:40]:40}  {vals}")
+    for name, placed in t.placed.items():
+        if placed.status:
+            print(f"\n== {name}: row status")
+            for key, status in placed.status.items():
+                print(f"  {key:48} {status.value}")
+    print("\nmatch settings:")
+    for key, value in t.settings.as_dict().items():
+        print(f"  {key:20} {value}")
     assert t.report is not None
     print("\nfindings:")
     for f in t.report.findings:
@@ -139,7 +149,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
+    from .testing.bench import run_bench
 
     return run_bench(args)
 

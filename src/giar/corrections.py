@@ -18,10 +18,12 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from .model import Finding, Number, Provenance, Report
-from .template import TEMPLATES, column
+from .status import FindingKind
+from .template import TEMPLATES, Column, TemplateName
 from .validate import broken
 
 STAGE = "human"
+HUMAN = FindingKind.HUMAN
 
 
 class Correction(BaseModel):
@@ -46,6 +48,11 @@ def load(path: str | Path) -> Corrections:
     return Corrections.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
+def _column(template: TemplateName, key: str) -> Column:
+    table, row, col = key.split(".")
+    return next(c for c in TEMPLATES[template].tables[table].row(row).columns if c.key == col)
+
+
 def _coerce(report: Report, c: Correction) -> Optional[Number]:
     """The value in the column's type, or a ValueError saying why it cannot stand there."""
     template = report.meta.template
@@ -53,7 +60,7 @@ def _coerce(report: Report, c: Correction) -> Optional[Number]:
         raise ValueError(f"{c.key} is not a cell of this report's template ({template})")
     if c.value is None:
         return None
-    kind = column(template, c.key).kind
+    kind = _column(template, c.key).kind
     if kind == "amount":
         return float(c.value)
     if float(c.value) != int(c.value):
@@ -79,7 +86,7 @@ def apply(report: Report, corrections: Corrections) -> tuple[Report, list[str]]:
     if not mine:
         return _noted(out, notes), notes
     template = out.meta.template
-    before = {_rule_of(f): f for f in out.findings if f.kind == "arithmetic"}
+    before = {f.rule: f for f in out.findings if f.kind == FindingKind.ARITHMETIC and f.rule}
     corrected: list[str] = []
     for c in mine:
         try:
@@ -94,53 +101,46 @@ def apply(report: Report, corrections: Corrections) -> tuple[Report, list[str]]:
             if current != value:
                 notes.append(f"{c.key}: confirmation not applied: it confirmed {value}, the reading is now {current}")
                 continue
-            out.findings.append(Finding(kind=STAGE, stage=STAGE, key=c.key, message=f"{c.key} = {current}: confirmed by a person{note}"))
+            out.findings.append(Finding(kind=HUMAN, stage=STAGE, key=c.key, message=f"{c.key} = {current}: confirmed by a person{note}"))
             continue
         old = out.provenance.get(c.key)
         if old is not None and old.method == "human":  # a correction applied twice keeps the first reading
             old = old.original
-        getattr(out, table)[row][col] = value
-        if value is None:
-            out.provenance.pop(c.key, None)
-        else:
-            out.provenance[c.key] = Provenance(
-                method="human",
-                span=old.span if old else None,
-                text=str(value),
-                page=old.page if old else None,
-                bbox=old.bbox if old else None,
-                reader=old.reader if old else None,
-                original=old,
-            )
+        getattr(out, table).setdefault(row, {})[col] = value
+        out.provenance[c.key] = Provenance(  # kept for a null too: it holds the reading it replaced
+            method="human",
+            span=old.span if old else None,
+            text=None if value is None else str(value),
+            page=old.page if old else None,
+            bbox=old.bbox if old else None,
+            reader=old.reader if old else None,
+            original=old,
+        )
         corrected.append(c.key)
         out.findings.append(
-            Finding(kind=STAGE, stage=STAGE, key=c.key, message=f"{c.key}: read as {current}, the document prints {value} (corrected by a person){note}")
+            Finding(kind=HUMAN, stage=STAGE, key=c.key, message=f"{c.key}: read as {current}, the document prints {value} (corrected by a person){note}")
         )
     if corrected and template is not None:
         _recheck(out, template, before, corrected)
     return _noted(out, notes), notes
 
 
-def _rule_of(finding: Finding) -> str:
-    return finding.message.split(": ", 1)[0]  # validate.broken: "rule4:review: … = 11, but … = 0"
-
-
-def _recheck(report: Report, template: str, before: dict[str, Finding], corrected: list[str]) -> None:
+def _recheck(report: Report, template: TemplateName, before: dict[str, Finding], corrected: list[str]) -> None:
     """The arithmetic again, on the corrected values; a rule broken as read that holds only after a correction
     keeps a finding that says so (a correction states what is printed, never what would add up)."""
     values = {k: report.value(k) for k in TEMPLATES[template].keys()}
-    now = broken(values, template)  # type: ignore[arg-type]
-    still = {_rule_of(f) for f in now}
-    report.findings = [f for f in report.findings if f.kind != "arithmetic"] + now
+    now = broken(values, template)
+    still = {f.rule for f in now}
+    report.findings = [f for f in report.findings if f.kind != FindingKind.ARITHMETIC] + now
     for name, f in before.items():
         if name not in still:
             report.findings.append(
                 Finding(
-                    kind=STAGE,
+                    kind=HUMAN,
                     stage=STAGE,
                     key=f.key,
-                    message=f"{name} holds only after a person's correction of {', '.join(corrected)}; as read it was "
-                    f"broken: {f.message.split(': ', 1)[1]}",
+                    rule=name,
+                    message=f"{name} holds only after a person's correction of {', '.join(corrected)}; as read: {f.message}",
                 )
             )
     for t in report.tables:
@@ -151,5 +151,5 @@ def _recheck(report: Report, template: str, before: dict[str, Finding], correcte
 
 
 def _noted(report: Report, notes: list[str]) -> Report:
-    report.findings.extend(Finding(kind=STAGE, stage=STAGE, message=n) for n in notes)
+    report.findings.extend(Finding(kind=HUMAN, stage=STAGE, message=n) for n in notes)
     return report

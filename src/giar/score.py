@@ -36,7 +36,7 @@ class Counts(BaseModel):
     def total(self) -> int:
         return self.correct + self.wrong + self.missing
 
-    def add(self, other: "Counts") -> None:
+    def add(self, other: Counts) -> None:
         self.correct += other.correct
         self.wrong += other.wrong
         self.missing += other.missing
@@ -119,4 +119,4 @@ def compare(report: Report | dict[str, Any], gold: dict[str, Any], name: str = "
     return score
 
 
-__all__ = ["Counts", "DocScore", "FieldResult", "TABLES", "compare", "flatten", "load_gold"]
+__all__ = ["TABLES", "Counts", "DocScore", "FieldResult", "compare", "flatten", "load_gold"]

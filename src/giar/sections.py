@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple, Optional
 
 from .model import Region
-from .template import TEMPLATES, TEXT_SECTIONS
+from .template import ANNUAL_REPORT, REPORT_TITLE, TABLE_CONTENT, TEMPLATES, TEXT_SECTIONS, YEAR_CHAR
 
 _MAX_HEADING = 48
 
 # What a table's body prints, whatever its heading says.
-_CONTENT = {
-    "active_disclosure": re.compile(r"第二十条[ \t]*第[ \t]*[（(][ \t]*[一五六八九][ \t]*[)）][ \t]*项"),
-    "requests": re.compile(r"本[ \t]*年[ \t]*新[ \t]*收|上[ \t]*年[ \t]*结[ \t]*转[ \t]*政[ \t]*府"),
-    "review_litigation": re.compile(r"结[ \t]*果[ \t]*维[ \t]*持|尚[ \t]*未[ \t]*审[ \t]*结|复议后起诉|未经复议"),
-}
+_CONTENT = {name: re.compile(pattern) for name, pattern in TABLE_CONTENT.items()}
 _TABLE_HEADINGS = {
     name: (spec.heading,) + spec.heading_aliases for name, spec in TEMPLATES["2021"].tables.items()
 }
@@ -58,7 +54,7 @@ def lines(text: str, start: int = 0, end: Optional[int] = None, squash: bool = T
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _words(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, words)))
 
@@ -73,7 +69,7 @@ def headings(all_lines: list[Line], words: tuple[str, ...]) -> list[Line]:
     ]
 
 
-_TITLE = re.compile(r"(?:政府信息公开|政务公开).{0,8}年度报告$")
+_TITLE = re.compile(REPORT_TITLE)
 
 
 def report_end(text: str) -> Optional[Line]:
@@ -83,10 +79,10 @@ def report_end(text: str) -> Optional[Line]:
     if first_table is None:
         return None
     start = _line_start(text, first_table.start())
-    if "年度报告" not in text[start:]:
+    if ANNUAL_REPORT not in text[start:]:
         return None  # the common case, decided without splitting the text into lines
     for line in lines(text, start):
-        if 0 < len(line.squashed) <= 60 and _TITLE.search(line.squashed) and "年" in line.squashed:
+        if 0 < len(line.squashed) <= 60 and _TITLE.search(line.squashed) and YEAR_CHAR in line.squashed:
             # a running page header repeats the title too; a new report opens its own 总体情况 soon after
             after = lines(text, line.end, min(len(text), line.end + 3000))
             if headings([l for l in after if 0 < len(l.squashed) <= _MAX_HEADING], TEXT_SECTIONS["overview"]):

@@ -6,14 +6,11 @@ import hashlib
 from pathlib import Path
 from typing import Union
 
+from ..errors import ReadError
 from ..model import Document
 from .text import is_markdown, normalize, read_text
 
 Source = Union[str, bytes, Path]
-
-
-class ReadError(ValueError):
-    """The input could not be read as a report (missing file, empty, unknown format)."""
 
 
 def _looks_like_path(s: str) -> bool:

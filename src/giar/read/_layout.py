@@ -7,8 +7,9 @@ row with cells joined by TAB, a blank line between blocks. Keeping the rules her
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Iterable, Optional, Sequence, TypeVar
+from typing import Any, Generic, Optional, TypeVar
 
 from ..model import TextRun
 from .text import normalize

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Iterator
+from collections.abc import Iterator
 
 import docx
 from docx.oxml.ns import qn
@@ -16,6 +16,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from ..model import Document, Finding
+from ..status import FindingKind
 from ._layout import Block, Piece, assemble, clean
 
 _P, _TBL, _SDT = qn("w:p"), qn("w:tbl"), qn("w:sdt")
@@ -69,7 +70,7 @@ def read_docx(data: bytes, source: str) -> Document:
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        finding = Finding(kind="format", message=f"cannot open DOCX: {exc}", stage="read")
+        finding = Finding(kind=FindingKind.FORMAT, message=f"cannot open DOCX: {exc}", stage="read")
         return Document(source=source, format="docx", text="", findings=[finding])
 
     blocks: list[Block] = []

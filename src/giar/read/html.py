@@ -14,6 +14,7 @@ import lxml.html
 from lxml import etree
 
 from ..model import Document, Finding
+from ..status import FindingKind
 from ._layout import Block, Piece, assemble, clean, expand, place
 from .text import _gb, decode
 
@@ -171,14 +172,14 @@ def read_html(data: bytes, source: str) -> Document:
     findings: list[Finding] = []
     if declared and _gb(declared) != _gb(enc) and not (declared.startswith("utf") and enc.startswith("utf")):
         findings.append(
-            Finding(kind="encoding", message=f"page declares {declared} but reads as {enc}", stage="read")
+            Finding(kind=FindingKind.ENCODING, message=f"page declares {declared} but reads as {enc}", stage="read")
         )
     text = _XML_DECL_STR.sub("", text, count=1)
     try:
         root = lxml.html.document_fromstring(text) if text.strip() else None
     except (etree.ParserError, ValueError) as exc:
         root = None
-        findings.append(Finding(kind="format", message=f"cannot parse HTML: {exc}", stage="read"))
+        findings.append(Finding(kind=FindingKind.FORMAT, message=f"cannot parse HTML: {exc}", stage="read"))
     if root is None:
         return Document(source=source, format="html", text="", findings=findings, encoding=enc)
 

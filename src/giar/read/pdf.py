@@ -24,6 +24,8 @@ from typing import Optional, Union
 import pdfplumber
 
 from ..model import Document, Finding
+from ..status import FindingKind
+from ..template import LABEL_ORDINAL, PDF_PAGE_NUMBER, PDF_VALUE
 from ._layout import Block, Piece, Span, assemble, expand, is_cjk, join_pieces
 from .text import normalize
 
@@ -34,9 +36,9 @@ WORD_GAP = 0.25  # x gap (in font sizes) that is a space between words
 CELL_GAP = 1.0  # x gap (in font sizes) that separates cells of an unruled table row
 MARGIN = 0.1  # fraction of the page height at top and bottom where furniture lives
 
-_PAGE_NO = re.compile(r"^[-—–－_~·•\s]*(第\s*)?\d{1,4}(\s*页)?([/／]\s*(共\s*)?\d{1,4}\s*页?)?[-—–－_~·•\s]*$")
-_VALUE = re.compile(r"^([+\-−—–]?\d[\d,，.]*%?|[-—–/／]+|无)$")
-_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]")
+_PAGE_NO = re.compile(PDF_PAGE_NUMBER)
+_VALUE = re.compile(PDF_VALUE)
+_ORDINAL = re.compile(LABEL_ORDINAL)
 
 
 # --- characters to text ---------------------------------------------------------------------------------
@@ -201,7 +203,7 @@ def _table(table, chars: list[dict], page: int) -> tuple[Optional[PdfTable], lis
     Row and column lines are the distinct cell edges, so a merged cell's spans come from its own edges; a
     "table" of one column is a boxed or shaded paragraph, left to the text lines.
     """
-    boxes: list[Box] = [tuple(c) for c in table.cells]  # type: ignore[misc]
+    boxes: list[Box] = [tuple(c) for c in table.cells]
     xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
     ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
     if len(xs) < 3 or len(ys) < 2:
@@ -230,7 +232,7 @@ def _table(table, chars: list[dict], page: int) -> tuple[Optional[PdfTable], lis
                 spans.append(Span(r, c, 1, 1, CellVal(_text_of(inside), page, bbox)))  # type: ignore[arg-type]
     rows = expand(spans, len(ys) - 1)
     rest = [c for c in chars if id(c) not in taken]
-    return PdfTable(page, rows, tuple(round(v, 2) for v in table.bbox)), rest  # type: ignore[arg-type]
+    return PdfTable(page, rows, tuple(round(v, 2) for v in table.bbox)), rest
 
 
 def _is_white(color) -> bool:
@@ -452,9 +454,9 @@ def _cell_piece(pieces: list[Piece]) -> Piece:
     placed = [p for p in pieces if p.bbox is not None]
     if not placed:
         return Piece(text)
-    boxes = [p.bbox for p in placed]
+    boxes = [p.bbox for p in placed if p.bbox is not None]
     box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Piece(text, placed[0].page, box)  # type: ignore[arg-type]
+    return Piece(text, placed[0].page, box)
 
 
 def _continues(a: TextLine, b: TextLine, margins: dict[int, tuple[float, float]], turned: bool) -> bool:
@@ -479,15 +481,15 @@ def read_pdf(data: bytes, source: str) -> Document:
             pages = [_page_items(page) for page in pdf.pages]
     except Exception as exc:  # pdfminer raises many types for damaged or encrypted files
         message = f"cannot open PDF: {type(exc).__name__}: {exc}".rstrip(": ")
-        return Document(source=source, format="pdf", text="", findings=[Finding(kind="format", message=message,
+        return Document(source=source, format="pdf", text="", findings=[Finding(kind=FindingKind.FORMAT, message=message,
                                                                                  stage="read")])
     total = sum(p.chars for p in pages)
     if total < max(20, 5 * len(pages)):
-        findings.append(Finding(kind="format", message="no text layer: scanned PDF; OCR it first", stage="read"))
+        findings.append(Finding(kind=FindingKind.FORMAT, message="no text layer: scanned PDF; OCR it first", stage="read"))
     else:
         blank = [p.number for p in pages if p.chars == 0 and p.images]
         if blank:
-            findings.append(Finding(kind="format", stage="read",
+            findings.append(Finding(kind=FindingKind.FORMAT, stage="read",
                                     message=f"pages {blank} have no text layer (scanned?); their content is missing"))
     _drop_furniture(pages)
     text, runs = assemble(_blocks(pages))

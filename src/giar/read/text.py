@@ -11,7 +11,7 @@ from ..model import Document, Format
 
 # One character in, one character out: full-width digits and the punctuation numbers use, and odd spaces.
 # Brackets and CJK punctuation stay as printed (labels keep their wording; matching normalises its own copy).
-_FULLWIDTH = {ord("０") + i: ord("0") + i for i in range(10)}
+_FULLWIDTH: dict[int, int | None] = {ord("０") + i: ord("0") + i for i in range(10)}
 _FULLWIDTH.update({ord(a): ord(b) for a, b in zip("＋－．％", "+-.%", strict=True)})
 _FULLWIDTH.update({ord(c): ord(" ") for c in "\u3000\xa0\u2002\u2003\u2009"})
 _FULLWIDTH[0xFEFF] = None
@@ -39,7 +39,7 @@ def decode(data: bytes, declared: Optional[str] = None) -> tuple[str, str]:
         except (UnicodeDecodeError, LookupError):
             continue
     best = from_bytes(data).best()
-    enc = _gb(best.encoding) if best is not None else "gb18030"
+    enc = (_gb(best.encoding) if best is not None else None) or "gb18030"
     try:
         return data.decode(enc), enc
     except (UnicodeDecodeError, LookupError):

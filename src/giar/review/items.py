@@ -7,9 +7,10 @@ reports, and each report's ``source`` is read again for its text if it is still 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 from ..cli import expand
 from ..corrections import Corrections, apply
@@ -39,7 +40,7 @@ class Item:
 def from_document(path: str) -> Item:
     try:
         t = trace(path)
-    except Exception as exc:  # noqa: BLE001 - a page of a batch must survive any one bad document
+    except Exception as exc:
         return Item(source=path, error=f"{type(exc).__name__}: {exc}")
     assert t.report is not None
     return Item(source=path, report=t.report, text=t.document.text, runs=list(t.document.runs))
@@ -67,7 +68,7 @@ def _with_source_text(item: Item) -> Item:
         return item
     try:
         doc = read(src)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         item.text_note = f"The source document could not be read again ({type(exc).__name__}: {exc})."
         return item
     if item.report is not None and item.report.content_hash and doc.sha256 != item.report.content_hash:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from typing import Optional, Sequence
+from typing import Optional
 
 import jinja2
 from markupsafe import Markup
@@ -20,7 +21,7 @@ from markupsafe import Markup
 from ..corrections import Corrections
 from ..model import Finding
 from ..status import STATUSES, Status, null_cells, report_status
-from ..template import TABLES, TEMPLATES
+from ..template import REQUEST_COLUMNS, REVIEW_GROUPS, TABLES, TEMPLATES
 from .items import Item
 from .source import Segment, segments
 from .stats import (
@@ -145,7 +146,7 @@ def _finding(rid: str, f: Finding, template: Optional[str]) -> FindingView:
     return FindingView(f.kind, f.message, f.key, _target(rid, f.key, template))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _asset(name: str) -> str:
     return resources.files("giar.review").joinpath(name).read_text(encoding="utf-8")
 
@@ -161,6 +162,19 @@ def _env() -> jinja2.Environment:
     env.filters["pct"] = pct
     env.globals["zip"] = zip
     return env
+
+
+def _labels() -> dict[str, str]:
+    """The printed words the comparisons name, from the template."""
+    req = TEMPLATES["2021"].tables["requests"]
+    return {
+        "processed": req.row("total_processed").label,
+        "total": REQUEST_COLUMNS[-1].label,
+        "review": REVIEW_GROUPS[0].label,
+        "litigation": REVIEW_GROUPS[1].group,
+        "carried_over": req.row("carried_over").label,
+        "carried_forward": req.row("carried_forward").label,
+    }
 
 
 def csp_hash(script: str) -> str:
@@ -194,6 +208,7 @@ def build_page(items: Sequence[Item], title: str = "giar review", corrections: O
         years=years,
         years_csv=data_uri(years_csv(years)) if years else "",
         corrections=(corrections.model_dump(mode="json")["corrections"] if corrections else []),
+        labels=_labels(),
         css=Markup(_asset("page.css")),
         script=Markup(script),
         csp=csp_hash(script),

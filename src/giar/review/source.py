@@ -5,10 +5,11 @@ Values whose spans overlap share one mark. The page escapes every stretch; nothi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..model import Provenance, TextRun
+from ..model import Number, Provenance, TextRun
 from .tables import how
 
 
@@ -22,7 +23,7 @@ class Segment:
 
 
 def segments(
-    text: str, values: dict[str, object], provenance: dict[str, Provenance], runs: list[TextRun], prefix: str
+    text: str, values: Mapping[str, Optional[Number]], provenance: Mapping[str, Provenance], runs: list[TextRun], prefix: str
 ) -> tuple[list[Segment], dict[str, str]]:
     """Stretches of ``text`` in order, and for each key with a span the id of its mark."""
     spans = sorted(
@@ -62,7 +63,7 @@ def segments(
         for k in keys:
             marks[k] = mark
         first = keys[0]
-        out.append(Segment(text[a:b], mark=mark, keys=keys, how=how(values.get(first), provenance[first])))  # type: ignore[arg-type]
+        out.append(Segment(text[a:b], mark=mark, keys=keys, how=how(values.get(first), provenance[first])))
         pos = b
     plain(pos, len(text))
     return out, marks

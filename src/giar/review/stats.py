@@ -6,14 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Optional
 from urllib.parse import quote
 
 from ..model import Number, Report
-from ..status import STATUSES
+from ..status import STATUSES, Status
 from ..template import OUTCOME_ROWS_2019, OUTCOME_ROWS_2021, REQUEST_COLUMNS, TABLES, TEMPLATES
-from .tables import title_of
+from .tables import row_label, title_of
 
 # The outcome groups researchers quote, each the sum of its rows' 总计 (requests.<row>.total).
 OUTCOMES = ("granted", "partially_granted", "denied", "unable", "declined", "other")
@@ -90,8 +91,8 @@ def chart(title: str, rows: Sequence[tuple[str, str, str, Number]]) -> Chart:
     return c
 
 
-def status_chart(statuses: Iterable[str]) -> Chart:
-    counts = {s: 0 for s in STATUSES}
+def status_chart(statuses: Iterable[Status]) -> Chart:
+    counts = dict.fromkeys(STATUSES, 0)
     for s in statuses:
         counts[s] += 1
     return chart("Reports by status", [(s, s, "", counts[s]) for s in STATUSES])
@@ -103,7 +104,7 @@ def outcome_chart(reports: Iterable[Report]) -> Chart:
         for g, v in outcomes(r).items():
             sums[g] += v or 0
     return chart(
-        "Requests by outcome (总计 column, summed over the batch)",
+        f"Requests by outcome ({REQUEST_COLUMNS[-1].label} column, summed over the batch)",
         [(g, g.replace("_", " "), outcome_label(g), sums[g]) for g in OUTCOMES],
     )
 
@@ -248,7 +249,7 @@ def _label(key: str, templates: Sequence[str]) -> str:
         table = TEMPLATES[t].tables[key.split(".")[0]]
         if key in table.keys():
             spec = table.row(row)
-            return f"{spec.full_label} · {next(c.label for c in spec.columns if c.key == col)}"
+            return f"{row_label(spec)} · {next(c.label for c in spec.columns if c.key == col)}"
     return key
 
 
@@ -266,13 +267,13 @@ def same_bodies(names: Iterable[str]) -> dict[str, str]:
 
 def across_years(reports: Sequence[tuple[Report, str]]) -> list[OrgYears]:
     """Bodies with reports for two or more years: every cell side by side, and the carry-over checks."""
-    def name(r: Report) -> str:
+    def org_name(r: Report) -> str:
         return re.sub(r"\s+", "", r.meta.organization or "")
 
-    canon = same_bodies(name(r) for r, _ in reports)
+    canon = same_bodies(org_name(r) for r, _ in reports)
     by_org: dict[str, dict[int, tuple[Report, str]]] = {}
     for r, anchor in reports:
-        org, year = canon[name(r)], r.meta.year
+        org, year = canon[org_name(r)], r.meta.year
         if org and year and r.meta.template:
             by_org.setdefault(org, {}).setdefault(year, (r, anchor))
     out = []
@@ -282,7 +283,7 @@ def across_years(reports: Sequence[tuple[Report, str]]) -> list[OrgYears]:
         years = sorted(per_year)
         reps = [per_year[y][0] for y in years]
         templates = [r.meta.template for r in reversed(reps)]  # the latest wording first
-        o = OrgYears(org, years, [per_year[y][1] for y in years], sorted({name(r) for r in reps} - {org}))
+        o = OrgYears(org, years, [per_year[y][1] for y in years], sorted({org_name(r) for r in reps} - {org}))
         for name in TABLES:
             keys = list(dict.fromkeys(k for t in templates for k in TEMPLATES[t].tables[name].keys()))  # type: ignore[index]
             rows = []

@@ -6,12 +6,14 @@ only draws them. Every label comes from :mod:`giar.template`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from ..model import Finding, Number, Provenance, Report
 from ..score import DocScore
-from ..status import repairs_of
+from ..status import FindingKind, repairs_of
 from ..template import (
     APPLICANT_HEADER,
     APPLICANTS,
@@ -22,8 +24,6 @@ from ..template import (
     REQUEST_COLUMNS,
     REVIEW_COLUMNS,
     REVIEW_GROUPS,
-    SECTION_ORDER,
-    SECTION_ORDINALS,
     TABLES,
     TEMPLATES,
     RowSpec,
@@ -129,6 +129,7 @@ class Value:
 
 
 Cell = Union[Head, Value]
+ValueOf = Callable[[RowSpec, str, str], Value]  # a row, a column key and label -> that cell's Value
 
 
 @dataclass
@@ -191,7 +192,12 @@ def broken_rules(report: Report) -> list[BrokenRule]:
 
 def title_of(name: str) -> str:
     spec = TEMPLATES["2021"].tables[name]
-    return f"{SECTION_ORDINALS[SECTION_ORDER.index(name)]}、{spec.heading}"
+    return f"{spec.ordinal}、{spec.heading}"
+
+
+def row_label(spec: RowSpec) -> str:
+    """A row's label under its printed group (（三）不予公开1.属于国家秘密)."""
+    return f"{spec.group}{spec.label}"
 
 
 def views(report: Report, gold: Optional[DocScore] = None, marks: Optional[dict[str, str]] = None) -> list[TableView]:
@@ -202,7 +208,7 @@ def views(report: Report, gold: Optional[DocScore] = None, marks: Optional[dict[
     broken = broken_rules(report)
     by_key: dict[str, list[str]] = {}
     for f in report.findings:
-        if f.key and f.kind != "arithmetic":
+        if f.key and f.kind != FindingKind.ARITHMETIC:
             by_key.setdefault(f.key, []).append(_finding_line(f))
     wrong = {f.key: f.gold for f in (gold.fields if gold else []) if f.status != "correct"}
     marks = marks or {}
@@ -212,7 +218,7 @@ def views(report: Report, gold: Optional[DocScore] = None, marks: Optional[dict[
         v, prov = report.value(key), report.provenance.get(key)
         return Value(
             key=key,
-            label=f"{spec.full_label} · {col_label}",
+            label=f"{row_label(spec)} · {col_label}",
             value=v,
             how=how(v, prov),
             prov=prov,
@@ -227,7 +233,7 @@ def views(report: Report, gold: Optional[DocScore] = None, marks: Optional[dict[
     out = []
     for name in TABLES:
         spec = tables[name]
-        head, body = _LAYOUTS[name](spec, template, lambda s, c, lbl, n=name: value(s, c, lbl, n))
+        head, body = _LAYOUTS[name](spec, template, functools.partial(value, table=name))
         out.append(TableView(name, title_of(name), head, body, [r for r in broken if r.table == name]))
     return out
 
@@ -236,7 +242,7 @@ def _finding_line(f: Finding) -> str:
     return f"[{f.kind}] {f.message}"
 
 
-def _active(spec: TableSpec, template: TemplateName, value) -> tuple[list[list[Head]], list[list[Cell]]]:
+def _active(spec: TableSpec, template: TemplateName, value: ValueOf) -> tuple[list[list[Head]], list[list[Cell]]]:
     width = max(len(r.columns) for r in spec.rows)
     body: list[list[Cell]] = []
     article = None
@@ -244,8 +250,10 @@ def _active(spec: TableSpec, template: TemplateName, value) -> tuple[list[list[H
         if r.group != article:
             article = r.group
             body.append([Head(r.group, colspan=width + 1, kind="article")])
-            body.append([Head(CONTENT_HEADER)] + [Head(c.label) for c in r.columns] + _pad(width - len(r.columns), "head"))
-        body.append([Head(r.label, kind="label")] + [value(r, c.key, c.label) for c in r.columns] + _pad(width - len(r.columns)))
+            header: list[Cell] = [Head(CONTENT_HEADER), *(Head(c.label) for c in r.columns)]
+            body.append(header + _pad(width - len(r.columns), "head"))
+        line: list[Cell] = [Head(r.label, kind="label"), *(value(r, c.key, c.label) for c in r.columns)]
+        body.append(line + _pad(width - len(r.columns)))
     return [], body
 
 
@@ -253,7 +261,7 @@ def _pad(n: int, kind: str = "pad") -> list[Cell]:
     return [Head(kind=kind, colspan=n)] if n > 0 else []
 
 
-def _requests(spec: TableSpec, template: TemplateName, value) -> tuple[list[list[Head]], list[list[Cell]]]:
+def _requests(spec: TableSpec, template: TemplateName, value: ValueOf) -> tuple[list[list[Head]], list[list[Cell]]]:
     orgs = APPLICANTS[1:]
     head = [
         [Head(colspan=3, rowspan=3), Head(APPLICANT_HEADER, colspan=len(REQUEST_COLUMNS))],
@@ -284,7 +292,7 @@ def _requests(spec: TableSpec, template: TemplateName, value) -> tuple[list[list
     return head, body
 
 
-def _review(spec: TableSpec, template: TemplateName, value) -> tuple[list[list[Head]], list[list[Cell]]]:
+def _review(spec: TableSpec, template: TemplateName, value: ValueOf) -> tuple[list[list[Head]], list[list[Cell]]]:
     review, *litigation = REVIEW_GROUPS
     n = len(REVIEW_COLUMNS)
     head = [
