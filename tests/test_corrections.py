@@ -104,3 +104,12 @@ def test_extract_applies_corrections_on_every_run(fixtures_dir, tmp_path):
     out = json.loads(proc.stdout)
     assert out["provenance"][key]["method"] == "rules"
     assert "not applied: the document changed" in proc.stderr
+
+
+def test_correction_to_blank_keeps_the_reading_it_replaced(seed4):
+    """'The document prints nothing here': the value is null, the reading it replaced is still in provenance."""
+    key = "requests.granted.total"
+    out, notes = apply(seed4, _one(seed4, key, None, note="blank in the PDF"))
+    assert notes == [] and out.value(key) is None
+    assert out.provenance[key].method == "human" and out.provenance[key].original.text == str(seed4.value(key))
+    assert report_status(out) == "partial"

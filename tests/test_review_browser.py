@@ -97,10 +97,10 @@ def _by_id(driver, id_: str):
 
 
 def _in_view(driver, el, pane) -> bool:
-    """Is the element inside its scrolling pane's visible box, and that box inside the window?"""
+    """Is the element inside its scrolling pane's visible box, and inside the window?"""
     return driver.execute_script(
         "var m = arguments[0].getBoundingClientRect(), p = arguments[1].getBoundingClientRect();"
-        "return m.height > 0 && m.top >= p.top && m.bottom <= p.bottom && p.top >= 0 && m.bottom <= window.innerHeight;",
+        "return m.height > 0 && m.top >= p.top && m.bottom <= p.bottom && m.top >= 0 && m.bottom <= window.innerHeight;",
         el,
         pane,
     )
@@ -139,6 +139,14 @@ def test_click_a_cell_marks_its_span_in_the_source(browser, page):
     mark2 = _by_id(d, up.find_element(By.TAG_NAME, "a").get_attribute("href").split("#")[1])
     assert "current" in mark2.get_attribute("class").split() and "current" not in mark.get_attribute("class").split()
     assert mark2.text == "21" and _in_view(d, mark2, pane)
+
+    # a report's first value, seen from its heading: the source pane runs below the window, and the mark is
+    # still brought into the part of it the window shows
+    d.execute_script("arguments[0].scrollIntoView({block: 'start'}); window.scrollBy(0, -520)", _by_id(d, "r2"))
+    first = _by_id(d, "r2-c-active_disclosure.regulations.new_made")
+    first.click()
+    mark3 = _by_id(d, first.find_element(By.TAG_NAME, "a").get_attribute("href").split("#")[1])
+    assert _in_view(d, mark3, _by_id(d, "r2-source"))
 
     # seed 003: its lost rows are inferred (no span: nothing to mark), and say so
     lost = _by_id(d, "r1-c-requests.carried_forward.total")

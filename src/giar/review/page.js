@@ -28,12 +28,20 @@
     selected = td;
     td.classList.add("sel");
     current = markOf(td);
+    showDetails(section, td);  // first: the details box sets the source pane's height
     if (current) {
       current.classList.add("current");
-      var pane = current.closest(".source");
-      pane.scrollTop = Math.max(0, current.offsetTop - pane.clientHeight / 2);
+      reveal(current);
     }
-    showDetails(section, td);
+  }
+
+  function reveal(mark) {
+    // centre the mark in the part of the source pane the window shows (the window itself stays put)
+    var pane = mark.closest(".source");
+    var r = pane.getBoundingClientRect();
+    var top = Math.max(r.top, 0), bottom = Math.min(r.bottom, window.innerHeight);
+    if (bottom - top < 80) { mark.scrollIntoView({ block: "center" }); return; }
+    pane.scrollTop = Math.max(0, mark.offsetTop - (top - r.top) - (bottom - top) / 2);
   }
 
   function row(dl, name, value) {
@@ -50,7 +58,7 @@
     var dl = el("dl");
     row(dl, "key", d.key);
     row(dl, "value", (d.value || "null") + " (" + d.how + ")");
-    row(dl, "reader read", d.text);
+    row(dl, "read as", d.text);
     row(dl, "span", d.span ? d.span + (current ? "" : " (not in the text shown)") : "none: not printed where it could be read");
     row(dl, "page", d.page);
     row(dl, "box (pt)", d.box);
@@ -78,6 +86,9 @@
   }
 
   function showCorrection(td, c) {
+    if (c && !c.confirmed && td.dataset.how === "human" && String(c.value) === (td.dataset.value || "null")) {
+      c = null;  // applied already (giar review --corrections): the cell shows it as human
+    }
     td.classList.toggle("corrected", !!c && !c.confirmed);
     td.classList.toggle("confirmed", !!c && c.confirmed);
     var fix = td.querySelector(".fix");

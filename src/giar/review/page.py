@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ..corrections import Corrections
 from ..model import Finding
-from ..status import STATUSES, Status, null_cells, report_status
+from ..status import STATUSES, Status, null_cells, repairs_of, report_status
 from ..template import REQUEST_COLUMNS, REVIEW_GROUPS, TABLES, TEMPLATES
 from .items import Item
 from .source import Segment, segments
@@ -71,6 +71,12 @@ class ReportView:
     @property
     def report(self):
         return self.item.report
+
+    @property
+    def repairs(self) -> list[str]:
+        """The named repairs any value needed (layout steps left out)."""
+        r = self.item.report
+        return sorted({x for p in r.provenance.values() for x in repairs_of(p.repairs)}) if r else []
 
     @property
     def finding_groups(self) -> list[tuple[str, list[FindingView]]]:
