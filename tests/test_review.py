@@ -248,3 +248,16 @@ def test_page_carries_given_corrections(fixtures_dir):
     assert "how-human" in td.get("class") and td.get("data-value") == "9" and "0" in td.get("data-original")
     embedded = json.loads(doc.get_element_by_id("giar-corrections").text)
     assert embedded[0]["key"] == key and embedded[0]["value"] == 9
+
+
+def test_csv_keeps_document_text_from_running_as_a_formula(fixtures_dir):
+    from giar.review.items import Item
+    from giar.review.stats import rates, rates_csv
+
+    report = extract(fixtures_dir / SEED4)
+    report.meta.organization = '=HYPERLINK("http://x","y")'
+    rows = list(csv.DictReader(io.StringIO(rates_csv([rates(report, "r1", "clean")]))))
+    assert rows[0]["organization"] == "'" + report.meta.organization
+    doc = lxml.html.fromstring(build_page([Item(source="a", report=report), Item(source="b", report=extract(fixtures_dir / SEED1))]))
+    href = doc.xpath('//a[@download="giar-rates.csv"]/@href')[0]
+    assert "\n\"'=HYPERLINK" in unquote(href)  # quoted by csv: it holds quotes

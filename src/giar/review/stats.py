@@ -179,7 +179,7 @@ def rates_csv(rows: Sequence[Rates]) -> str:
     return _csv(
         RATE_COLUMNS,
         (
-            [r.organization, r.year or "", r.status, _cell(r.processed)]
+            [_text(r.organization), r.year or "", r.status, _cell(r.processed)]
             + [num(r.outcome_shares[g]) for g in OUTCOMES]
             + [_cell(r.review["total"]), _cell(r.review["corrected"]), num(r.corrected_share("review"))]
             + [_cell(r.litigation["total"]), _cell(r.litigation["corrected"]), num(r.corrected_share("litigation"))]
@@ -320,8 +320,13 @@ def years_csv(groups: Sequence[OrgYears]) -> str:
                 table, r, c = row.key.split(".")
                 for year, cell in zip(g.years, row.cells):
                     if cell.cls != "na":
-                        rows.append([g.organization, table, r, c, year, "" if cell.cls == "null" else cell.shown])
+                        rows.append([_text(g.organization), table, r, c, year, "" if cell.cls == "null" else cell.shown])
     return _csv(["organization", "table", "row", "column", "year", "value"], rows)
+
+
+def _text(s: str) -> str:
+    """Document text in a CSV cell: one that a spreadsheet would run as a formula is kept as text."""
+    return "'" + s if s.startswith(("=", "+", "-", "@", "\t", "\r")) else s
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
