@@ -326,6 +326,18 @@ def to_docx(gold: dict, path: str | os.PathLike) -> Path:
 # --- PDF ----------------------------------------------------------------------------------------------------
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# headless and offline: no sandbox (root in CI), nothing fetched in the background, no first-run pages
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def find_chromium() -> Optional[str]:
@@ -354,15 +366,7 @@ def to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, timeout
     with tempfile.TemporaryDirectory(prefix="giar-chromium-") as profile:
         cmd = [
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             f"--print-to-pdf={pdf_path}",
             "--no-pdf-header-footer",

@@ -18,23 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from formats import CHROMIUM_FLAGS
 from giar import extract
 from giar.corrections import apply, load
 from giar.review import build_page, collect
 from test_review import HONGZE23, HOSTILE, SEED1, SEED3, hostile_document
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1500,1000",
-)
+FLAGS = (*CHROMIUM_FLAGS, "--window-size=1500,1000")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 REQUIRE = os.environ.get("GIAR_REQUIRE_PDF_TOOLS") == "1"
 
@@ -96,6 +87,25 @@ def _by_id(driver, id_: str):
     return driver.find_element(By.ID, id_)
 
 
+def _click(driver, cell_id: str, centre: bool = True):
+    """Click a value cell (scrolled to the window's middle first, unless told not to); its mark, if it has one."""
+    from selenium.webdriver.common.by import By
+
+    cell = _by_id(driver, cell_id)
+    if centre:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+    cell.click()
+    links = cell.find_elements(By.TAG_NAME, "a")
+    return cell, (_by_id(driver, links[0].get_attribute("href").split("#")[1]) if links else None)
+
+
+def _statuses(driver, visible_only: bool = False) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, "#index-table tbody tr")
+    return [r.get_attribute("data-status") for r in rows if r.is_displayed() or not visible_only]
+
+
 def _in_view(driver, el, pane) -> bool:
     """Is the element inside its scrolling pane's visible box, and inside the window?"""
     return driver.execute_script(
@@ -113,17 +123,13 @@ def test_click_a_cell_marks_its_span_in_the_source(browser, page):
     d.get(page.as_uri())
     assert d.title == "giar review"  # the hostile report's script did not run
     # the index: one row per report, the counts by status
-    rows = d.find_elements(By.CSS_SELECTOR, "#index-table tbody tr")
-    assert [r.get_attribute("data-status") for r in rows] == ["repaired", "repaired", "inconsistent", "clean"]
+    assert _statuses(d) == ["repaired", "repaired", "inconsistent", "clean"]
     counts = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#index-counts .count")]
     assert counts == ["1 clean", "2 repaired", "1 inconsistent", "0 partial", "0 failed"]
     d.save_screenshot(str(ARTIFACTS / "review-index.png"))
 
     # corpus 004 (a PDF): the broken 行政复议 total
-    cell = _by_id(d, "r3-c-review_litigation.review.total")
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
-    cell.click()
-    mark = _by_id(d, cell.find_element(By.TAG_NAME, "a").get_attribute("href").split("#")[1])
+    cell, mark = _click(d, "r3-c-review_litigation.review.total")
     pane = _by_id(d, "r3-source")
     assert "current" in mark.get_attribute("class").split()
     assert mark.text == "0" and _in_view(d, mark, pane)
@@ -133,26 +139,19 @@ def test_click_a_cell_marks_its_span_in_the_source(browser, page):
     d.save_screenshot(str(ARTIFACTS / "review-click-pdf.png"))
 
     # another cell far up the same text: the pane scrolls back, the old mark is released
-    up = _by_id(d, "r3-c-requests.new_received.natural_person")
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", up)
-    up.click()
-    mark2 = _by_id(d, up.find_element(By.TAG_NAME, "a").get_attribute("href").split("#")[1])
+    _, mark2 = _click(d, "r3-c-requests.new_received.natural_person")
     assert "current" in mark2.get_attribute("class").split() and "current" not in mark.get_attribute("class").split()
     assert mark2.text == "21" and _in_view(d, mark2, pane)
 
     # a report's first value, seen from its heading: the source pane runs below the window, and the mark is
     # still brought into the part of it the window shows
     d.execute_script("arguments[0].scrollIntoView({block: 'start'}); window.scrollBy(0, -520)", _by_id(d, "r2"))
-    first = _by_id(d, "r2-c-active_disclosure.regulations.new_made")
-    first.click()
-    mark3 = _by_id(d, first.find_element(By.TAG_NAME, "a").get_attribute("href").split("#")[1])
+    _, mark3 = _click(d, "r2-c-active_disclosure.regulations.new_made", centre=False)
     assert _in_view(d, mark3, _by_id(d, "r2-source"))
 
     # seed 003: its lost rows are inferred (no span: nothing to mark), and say so
-    lost = _by_id(d, "r1-c-requests.carried_forward.total")
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", lost)
-    lost.click()
-    assert "how-inferred" in lost.get_attribute("class")
+    lost, none = _click(d, "r1-c-requests.carried_forward.total")
+    assert none is None and "how-inferred" in lost.get_attribute("class")
     assert "inferred" in d.find_element(By.CSS_SELECTOR, "#r1 .details").text
     d.save_screenshot(str(ARTIFACTS / "review-click-inferred.png"))
 
@@ -163,17 +162,14 @@ def test_index_filters_and_sorts(browser, page):
     d = browser
     d.get(page.as_uri())
     d.find_element(By.CSS_SELECTOR, ".status-filter[value=repaired]").click()
-    shown = [r.get_attribute("data-status") for r in d.find_elements(By.CSS_SELECTOR, "#index-table tbody tr") if r.is_displayed()]
-    assert shown == ["inconsistent", "clean"]
+    assert _statuses(d, visible_only=True) == ["inconsistent", "clean"]
     assert _by_id(d, "index-shown").text == "(showing 2)"
     d.find_element(By.CSS_SELECTOR, ".status-filter[value=repaired]").click()
     header = d.find_element(By.XPATH, "//table[@id='index-table']//th[text()='status']")
     header.click()
-    order = [r.get_attribute("data-status") for r in d.find_elements(By.CSS_SELECTOR, "#index-table tbody tr")]
-    assert order == sorted(order)
+    assert _statuses(d) == sorted(_statuses(d))
     header.click()
-    order = [r.get_attribute("data-status") for r in d.find_elements(By.CSS_SELECTOR, "#index-table tbody tr")]
-    assert order == sorted(order, reverse=True)
+    assert _statuses(d) == sorted(_statuses(d), reverse=True)
 
 
 def test_correction_exported_and_applied(browser, page, fixtures_dir):
@@ -182,9 +178,7 @@ def test_correction_exported_and_applied(browser, page, fixtures_dir):
     d = browser
     d.get(page.as_uri())
     key = "requests.new_received.natural_person"
-    cell = _by_id(d, f"r2-c-{key}")
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
-    cell.click()
+    cell, _ = _click(d, f"r2-c-{key}")
     form = d.find_element(By.CSS_SELECTOR, "#r2 .details form")
     form.find_element(By.NAME, "value").send_keys("17")
     form.find_element(By.NAME, "note").send_keys("page 2 prints 17")
