@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -376,3 +377,21 @@ def to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, timeout
     if proc.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
         raise RuntimeError(f"chromium failed ({proc.returncode}): {proc.stderr[-2000:]}")
     return pdf_path
+
+
+# --- a web archiver's text dump -------------------------------------------------------------------------------
+
+ARCHIVE_HEADER = "标题: {title}\n发布时间: {published} 09:30\n文号: \n发布机构: {publisher}\n栏目: 政府信息公开年报\n原文链接: {url}\n"
+
+
+def to_archived_text(gold: dict, *, url: str = "https://www.example.gov.cn/zwgk/nb/t1.htm", published: str = "2024-03-01") -> str:
+    """The report as a web archiver saves it: a header block, then the page's text with every tag dropped, so
+    table cells run together (a blank cell, printed &nbsp;, leaves a space) and the body is one line."""
+    from lxml import html as lxml_html
+
+    page = re.sub(r"(<td[^>]*>)(</td>)", "\\1&nbsp;\\2", to_html(gold))
+    body = lxml_html.fromstring(page.encode("utf-8")).find("body")
+    text = "".join(body.itertext()).replace("\n", "")
+    meta = gold["meta"]
+    head = ARCHIVE_HEADER.format(title=meta["title"], published=published, publisher=meta["organization"], url=url)
+    return head + "==================== 正文 ====================\n" + text + "\n"

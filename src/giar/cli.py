@@ -110,6 +110,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             vals = " | ".join(c.text or "∅" for c in d.value_cells)
             print(f"  {d.label[:40]:40}  {vals}")
     for name, placed in t.placed.items():
+        if placed.cuts:
+            print(f"\n== {name}: runs of digits cut by the arithmetic")
+            for c in placed.cuts:
+                print(f"  {c.key:44} {c.how:13} {c.cuts:>3} cut(s)  '{c.run[:40]}' [{c.span[0]}:{c.span[1]}]")
         if placed.status:
             print(f"\n== {name}: row status")
             for key, status in placed.status.items():

@@ -127,6 +127,8 @@ APPLICANTS = (
     Column("other", "其他"),
 )
 REQUEST_COLUMNS = APPLICANTS + (Column("total", "总计"),)
+APPLICANT_HEAD = "申请人情况"  # printed over the applicant columns
+LEGAL_PERSONS = "法人或其他组织"  # printed over the five columns after 自然人
 
 _RESULT = "三、本年度办理结果"
 _DENIED = "（三）不予公开"
@@ -237,6 +239,9 @@ TEXT_SECTIONS = {
     "problems": ("存在的主要问题及改进情况", "存在的主要问题", "主要问题及改进"),
     "other": ("其他需要报告的事项", "其他需要报告"),
 }
+# a section heading printed inside a long line (a page dumped without its line breaks): its ordinal, then
+# the heading's words
+INLINE_HEADING_ORDINAL = r"[一二三四五六][、.．]\s*"
 SECTION_ORDER = ("overview", "active_disclosure", "requests", "review_litigation", "problems", "other")
 SECTION_ORDINALS = ("一", "二", "三", "四", "五", "六")
 
@@ -322,7 +327,18 @@ WORK_REPORT = "工作报告"
 REPORT_TITLE = r"(?:政府信息公开|政务公开).{0,8}年度报告$"  # a line that opens a report
 # the title's fixed tail, after the body's name and the year
 TITLE_TAIL = r"(?:政府)?信息公开(?:工作)?(?:年度)?报告$|政务公开(?:工作)?(?:年度)?报告$|年度报告$"
-TITLE_PREFIX = "关于"  # "关于…的报告": not part of the body's name
+TITLE_PREFIX = "关于"
+YEAR_OF_REPORT = r"(20\d\d)\s*年度?"  # the year in a title, with 年度 ("2024年度…年度报告")
+# the header block a web archiver writes on top of a saved page: field -> the label it prints
+ARCHIVE_HEADER = {
+    "title": "标题",
+    "published": "发布时间",
+    "number": "文号",
+    "publisher": "发布机构",
+    "column": "栏目",
+    "source_url": "原文链接",
+}
+DATE = r"(20\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"  # 2020-01-20, 2020年1月20日  # "关于…的报告": not part of the body's name
 # the statistics period the narrative states ("统计期限自2021年1月1日起"): the year reported on
 STATISTICS_PERIOD = r"(?:统计(?:时限|期限|周期|时间)|数据统计)[^。\n]{0,12}?(20\d\d)\s*年\s*1\s*月\s*1\s*日"
 

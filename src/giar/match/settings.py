@@ -46,3 +46,5 @@ class MatchContext:
     structured: bool = False  # cells exactly as the document's own table holds them (HTML, DOCX)
     settings: MatchSettings = DEFAULT
     earlier: Any = None  # the tables matched before this one (dict[str, Placed]): 四 may look in 三's spare rows
+    text: str = ""  # the document's text, for matchers that read a region's text itself (run-together tables)
+    regions: Any = None  # table name -> (start, end) of its region in text
