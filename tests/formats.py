@@ -542,6 +542,18 @@ def assign(gold: dict, names: Sequence[str], stride: int = 7) -> dict[str, list[
 # --- PDF ----------------------------------------------------------------------------------------------------
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# headless and offline: no sandbox (root in CI), nothing fetched in the background, no first-run pages
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def find_chromium() -> Optional[str]:
@@ -609,15 +621,7 @@ def to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, timeout
     with tempfile.TemporaryDirectory(prefix="giar-chromium-") as profile:
         cmd = [
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             f"--print-to-pdf={pdf_path}",
             "--no-pdf-header-footer",
@@ -650,7 +654,7 @@ def to_archived_text(gold: dict, *, url: str = "https://www.example.gov.cn/zwgk/
 # --- narrow label columns, wrapped (pdftotext of a PDF whose label columns are 3-4 characters wide) ----------
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def _wrap_label(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)] or [""]
 
 
@@ -664,7 +668,7 @@ def to_wrapped_text(gold: dict, width: int = 4, layout: str = "tabs") -> str:
     col_w = 2 * width + 2  # display columns per label column (CJK characters are wide)
 
     def emit(label_cols: list[str], values: list[str]) -> None:
-        frags = [_wrap(c, width) if c else [] for c in label_cols]
+        frags = [_wrap_label(c, width) if c else [] for c in label_cols]
         depth = max([len(f) for f in frags] + [1])
         for k in range(depth):
             cells = [f[k] if k < len(f) else "" for f in frags]

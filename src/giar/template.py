@@ -196,6 +196,11 @@ REVIEW_GROUPS = (
     RowSpec("litigation_after_review", "复议后起诉", "行政诉讼", REVIEW_COLUMNS),
 )
 
+# Header words printed above the rows and columns (the review page lays the tables out as printed).
+CONTENT_HEADER = "信息内容"  # 二: the label column of each article's block
+APPLICANT_HEADER = "申请人情况"  # 三: over the seven applicant columns
+ORGANIZATIONS_HEADER = "法人或其他组织"  # 三: over the five columns after 自然人
+
 # --- the tables ----------------------------------------------------------------------------------------
 
 _ACTIVE_HEADING = ("主动公开政府信息情况", ("主动公开政府信息", "主动公开"))
