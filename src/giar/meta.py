@@ -78,7 +78,7 @@ def organization(title: str) -> Optional[str]:
     dropped; a body whose own name says 政府信息公开 keeps it, since only the tail is dropped)."""
     rest = _YEAR_OF_REPORT.sub("", title, count=1)
     rest = _TITLE_TAIL.sub("", rest).strip(" 　：:")
-    rest = rest.removesuffix(TITLE_PREFIX)
+    rest = rest.removeprefix(TITLE_PREFIX).removesuffix(TITLE_PREFIX)
     return rest or None
 
 
