@@ -43,7 +43,7 @@ def test_forced_llm_repairs_give_the_gold_tables(seed, printed, tmp_path):
     report = t.report
     # each repaired table, as the model placed it, equals the gold wherever it placed a value
     assert t.repairs and all(o.accepted for o in t.repairs.values())
-    for table, outcome in t.repairs.items():
+    for _table, outcome in t.repairs.items():
         for key, v in outcome.values.items():
             if v is not None:
                 assert v == report.value(key) == _gold_value(gold, key), key
@@ -87,8 +87,9 @@ def test_without_llm_a_finding_names_the_tables_to_repair():
 
 
 def test_every_cassette_has_a_response_body():
-    from test_repair import CASSETTES
     import yaml
+
+    from test_repair import CASSETTES
 
     files = sorted(CASSETTES.glob("*.yaml"))
     assert len(files) >= 10

@@ -201,7 +201,7 @@ def test_amount_printed_in_yuan_is_converted_with_a_finding(fixtures_dir):
 
 def test_extract_many_in_parallel_keeps_order_and_survives_failures(fixtures_dir, tmp_path):
     from giar import extract_many
-    from giar.pipeline import Failure
+    from giar.batch import Failure
 
     srcs = [fixtures_dir / "seeds" / f"{n}.txt" for n in ("000", "001")] + [tmp_path / "gone.txt"]
     srcs += [fixtures_dir / "seeds" / "004.txt"]

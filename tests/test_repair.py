@@ -15,32 +15,29 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, Optional
 
 import pytest
-import vcr
 import yaml
 from pydantic import ValidationError
 
 from giar.model import RepairRequest, Token
-from giar.repair import PROMPT_NAME, PROMPT_VERSION, LLMConfig, RepairCache, repair_table
-from giar.repair import prompts
+from giar.repair import PROMPT_NAME, PROMPT_VERSION, LLMConfig, RepairCache, prompts, repair_table
 from giar.repair.cache import cache_key
 from giar.repair.schema import answer_model, schema_of
 from giar.sections import locate
 from giar.template import TEMPLATES
-
 from llm_server import Reply, ScriptedServer, answer, failure
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 CASSETTES = ROOT / "cassettes"
 RECORD = os.environ.get("GIAR_RECORD", "")
-from giar.repair.replay import MODEL, REPLAY_URL, recorder  # noqa: E402  (shared with giar bench)
+from giar.testing.replay import MODEL, REPLAY_URL, recorder  # noqa: E402  (shared with giar bench)
 
 # --- requests from the real seed text ------------------------------------------------------------------
 

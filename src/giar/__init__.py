@@ -5,19 +5,38 @@
     >>> report.requests["new_received"]["total"]
 """
 
+from .batch import Failure, extract_many
+from .errors import GiarError
+from .match import MatchSettings
 from .model import Document, Finding, Grid, Provenance, Report
-from .pipeline import Trace, extract, extract_many, trace
+from .pipeline import Trace, extract, trace
 from .read import ReadError
+from .status import FindingKind, RowStatus
 
 __all__ = [
     "Document",
+    "Failure",
     "Finding",
+    "FindingKind",
+    "GiarError",
     "Grid",
+    "LLMConfig",
+    "MatchSettings",
     "Provenance",
     "ReadError",
     "Report",
+    "RowStatus",
     "Trace",
     "extract",
     "extract_many",
     "trace",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``giar.LLMConfig`` without importing the LLM client stack until it is asked for."""
+    if name == "LLMConfig":
+        from .repair.config import LLMConfig
+
+        return LLMConfig
+    raise AttributeError(f"module 'giar' has no attribute {name!r}")

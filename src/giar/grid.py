@@ -13,23 +13,21 @@ Every repair is a named step recorded on the row or grid it touched, so a user c
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, Optional
 
 from .model import Cell, Grid, Number, Region, Row
 from .sections import Line, lines
+from .template import DASHES, FOOTNOTE_MARK, PAGE_FURNITURE, VALUE_UNITS
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_FURNITURE = re.compile(
-    r"^\s*(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3}|page\s*\d+)\s*$",
-    re.I,
-)
+_FURNITURE = re.compile(PAGE_FURNITURE, re.I)
 # thousands separators only in groups of three ("12,5" is a decimal comma or a typo: not read)
 _NUM_TOKEN = re.compile(r"^[+-]?(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?$")
-_FOOTNOTE = re.compile(r"^(?P<num>.+?)(?P<mark>[*＊※]+|[①-⑳]|[（(]?注\d*[)）]?|[（(]\d{1,2}[)）])$")
-_DASHES = {"—", "-", "/", "无", "——", "－", "–", "―", "—/—", "\\", "－－", "--"}
-_UNIT = re.compile(r"^(?P<num>.*?)(?P<unit>万元|元|件|个|条|项|次)$")
+_FOOTNOTE = re.compile(rf"^(?P<num>.+?)(?P<mark>{FOOTNOTE_MARK})$")
+_DASHES = DASHES
+_UNIT = re.compile(r"^(?P<num>.*?)(?P<unit>" + "|".join(map(re.escape, VALUE_UNITS)) + ")$")
 _SPACES2 = re.compile(r" {2,}")
 
 ValueKind = Literal["number", "dash", "blank", "text"]
@@ -130,7 +128,7 @@ def _split_trailing_numbers(line: Line, cells: list[Cell], how: str) -> tuple[li
     for c in cells:
         toks = list(re.finditer(r"\S+", c.text))
         k = len(toks)
-        while k > 0 and _NUM_TOKEN.match(toks[k - 1].group()) or (k > 0 and toks[k - 1].group() in _DASHES):
+        while (k > 0 and _NUM_TOKEN.match(toks[k - 1].group())) or (k > 0 and toks[k - 1].group() in _DASHES):
             k -= 1
         if k == len(toks) or (k == 0 and len(toks) == 1):
             out.append(c)
@@ -163,7 +161,7 @@ def build(text: str, region: Region) -> Grid:
             continue
         cells, how = split_line(line)
         hows[how] = hows.get(how, 0) + 1
-        rows.append(Row(cells=cells, line=i, repairs=[how] if how != "line" else []))
+        rows.append(Row(cells=cells, line=i, repairs=[how] if how != "line" else [], start=line.start))
     layout = max(hows, key=lambda k: hows[k]) if hows else "empty"
     if _one_cell_per_line(rows):
         rows = _join_cell_lines(rows)

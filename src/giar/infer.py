@@ -11,12 +11,13 @@ is filled (precision before recall).
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 from .model import Finding, Number
+from .status import FindingKind
 from .template import Rule, TemplateName, rules
 from .validate import evaluate
-
 
 _TOTALS = ("rule2:", "rule3:", "rule4:")  # equations whose right side is a printed 总计
 
@@ -80,12 +81,12 @@ def infer(
     if bad:
         findings.append(
             Finding(
-                kind="inferred",
+                kind=FindingKind.INFERRED,
                 message=f"blank cells not filled: the printed numbers contradict each other ({', '.join(sorted(bad))})",
             )
         )
         return {}, findings
     for k, (v, why) in filled.items():
-        findings.append(Finding(kind="inferred", key=k, message=f"{k} = {v}: printed blank or lost, fixed by {why}"))
+        findings.append(Finding(kind=FindingKind.INFERRED, key=k, message=f"{k} = {v}: printed blank or lost, fixed by {why}"))
     return {k: v for k, (v, _) in filled.items() if k in values}, findings
 

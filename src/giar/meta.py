@@ -7,12 +7,49 @@ from typing import Optional
 
 from .model import Finding, Meta, Region
 from .sections import title_lines
-from .template import TEMPLATE_MARKERS, TemplateName
+from .status import FindingKind
+from .template import (
+    ANNUAL_REPORT,
+    ARCHIVE_HEADER,
+    DATE,
+    STATISTICS_PERIOD,
+    TEMPLATE_MARKERS,
+    TITLE_PREFIX,
+    TITLE_TAIL,
+    WORK_REPORT,
+    YEAR,
+    YEAR_OF_REPORT,
+    TemplateName,
+)
 
-_YEAR = re.compile(r"(20\d\d)\s*年")
-_TITLE_TAIL = re.compile(r"(?:政府)?信息公开(?:工作)?(?:年度)?报告$|政务公开(?:工作)?(?:年度)?报告$|年度报告$")
+_YEAR = re.compile(YEAR)
+_TITLE_TAIL = re.compile(TITLE_TAIL)
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff\d])")
-_PERIOD = re.compile(r"(?:统计(?:时限|期限|周期|时间)|数据统计)[^。\n]{0,12}?(20\d\d)\s*年\s*1\s*月\s*1\s*日")
+_PERIOD = re.compile(STATISTICS_PERIOD)
+_YEAR_OF_REPORT = re.compile(YEAR_OF_REPORT)
+_HEADER = re.compile(
+    r"^[ \t]*(" + "|".join(map(re.escape, ARCHIVE_HEADER.values())) + r")[ \t]*[:：][ \t]*(.*?)[ \t]*$", re.M
+)
+_FIELD = {label: field for field, label in ARCHIVE_HEADER.items()}
+_DATE = re.compile(DATE)
+
+
+def archive_header(text: str) -> dict[str, str]:
+    """The header block a web archiver writes on top of a saved page (标题:, 发布时间:, 发布机构:, 原文链接: …):
+    field -> value, empty values left out. Only the first lines are looked at: the body never starts so."""
+    head = text[:2000]
+    found = {_FIELD[m.group(1)]: m.group(2) for m in _HEADER.finditer(head) if m.group(2)}
+    return found if len(found) >= 2 else {}  # one such line alone is prose, not an archive's header
+
+
+def iso_date(s: str) -> Optional[str]:
+    m = _DATE.search(s)
+    if m is None:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
 def _clean(s: str) -> str:
@@ -25,7 +62,7 @@ def find_title(text: str) -> Optional[str]:
     tl = title_lines(text)
     for i, line in enumerate(tl[:15]):
         sq = _clean(line.text)
-        if "年度报告" in sq or "工作报告" in sq:
+        if ANNUAL_REPORT in sq or WORK_REPORT in sq:
             prev = _clean(tl[i - 1].text) if i > 0 else ""
             if len(sq) <= 8 and prev:  # "年度报告" alone: the first half is on the line before
                 sq = prev + sq
@@ -37,10 +74,11 @@ def find_title(text: str) -> Optional[str]:
 
 
 def organization(title: str) -> Optional[str]:
-    """The body's name as the title prints it, before or after the year."""
-    rest = _YEAR.sub("", title, count=1)
+    """The body's name as the title prints it, before or after the year (年度 and the title's fixed tail
+    dropped; a body whose own name says 政府信息公开 keeps it, since only the tail is dropped)."""
+    rest = _YEAR_OF_REPORT.sub("", title, count=1)
     rest = _TITLE_TAIL.sub("", rest).strip(" 　：:")
-    rest = re.sub(r"(?:关于)?$", "", rest)
+    rest = rest.removeprefix(TITLE_PREFIX).removesuffix(TITLE_PREFIX)
     return rest or None
 
 
@@ -55,32 +93,45 @@ def find_year(text: str, title: Optional[str]) -> Optional[int]:
     return None
 
 
-def decide_template(text: str, regions: list[Region], year: Optional[int]) -> tuple[Optional[TemplateName], Finding]:
-    """From the tables' own labels first, the year second (SCHEMA: 'Which template')."""
+def decide_template(text: str, regions: list[Region], year: Optional[int]) -> tuple[Optional[TemplateName], Optional[Finding]]:
+    """From the tables' own labels first, the year second (SCHEMA: 'Which template'). The finding is made only
+    when the tables did not decide (decided from them is the normal case)."""
     tabled = [r for r in regions if r.name in ("active_disclosure", "requests")]
     body = re.sub(r"\s", "", "".join(text[r.start : r.end] for r in tabled))
     counts = {name: sum(1 for w in words if w in body) for name, words in TEMPLATE_MARKERS.items()}
     if counts["2019"] != counts["2021"]:
-        choice: TemplateName = "2019" if counts["2019"] > counts["2021"] else "2021"
-        why = f"table labels ({counts['2019']} of the 2019 template's marks, {counts['2021']} of 2021's)"
-    elif year is not None:
-        choice = "2019" if year <= 2020 else "2021"
-        why = f"the year {year} (the table labels do not tell)"
-    else:
-        return None, Finding(kind="template", message="template undetermined: no table labels and no year", key="meta.template")
-    return choice, Finding(kind="template", message=f"template {choice}, decided from {why}", key="meta.template")
+        return ("2019" if counts["2019"] > counts["2021"] else "2021"), None
+    if year is not None:
+        choice: TemplateName = "2019" if year <= 2020 else "2021"
+        message = f"template {choice}, decided from the year {year} (the table labels do not tell)"
+        return choice, Finding(kind=FindingKind.TEMPLATE, message=message, key="meta.template")
+    message = "template undetermined: no table labels and no year"
+    return None, Finding(kind=FindingKind.TEMPLATE, message=message, key="meta.template")
 
 
 def read_meta(text: str, regions: list[Region]) -> tuple[Meta, list[Finding]]:
-    title = find_title(text)
+    header = archive_header(text)
+    title = _clean(header["title"]) if "title" in header else find_title(text)
     findings = []
     if title is None:
-        findings.append(Finding(kind="missing", message="no title line found", key="meta.title"))
+        findings.append(Finding(kind=FindingKind.MISSING, message="no title line found", key="meta.title"))
     year = find_year(text, title)
     if year is None:
-        findings.append(Finding(kind="missing", message="year reported on not found", key="meta.year"))
+        findings.append(Finding(kind=FindingKind.MISSING, message="year reported on not found", key="meta.year"))
     template, why = decide_template(text, regions, year)
-    if template is None or "year" in why.message:
-        findings.append(why)  # decided from the tables is the normal case, not a finding
+    if why is not None:
+        findings.append(why)
     org = organization(title) if title else None
-    return Meta(title=title, organization=org, year=year, template=template), findings
+    published = iso_date(header["published"]) if "published" in header else None
+    return (
+        Meta(
+            title=title,
+            organization=org,
+            year=year,
+            template=template,
+            publisher=header.get("publisher"),
+            published=published,
+            source_url=header.get("source_url"),
+        ),
+        findings,
+    )

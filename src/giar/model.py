@@ -7,9 +7,11 @@ Every stage hands one of these to the next, so a user can stop at any stage and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional, Union
+from typing import Literal, Optional, TypedDict, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .status import FindingKind
 
 Number = Union[int, float]
 Format = Literal["text", "markdown", "html", "docx", "pdf", "ocr"]
@@ -42,12 +44,30 @@ class Mark(Strict):
 
 
 class Finding(Strict):
-    """Something a user should know about a value or a table: broken arithmetic, a guess, a loss."""
+    """Something a user should know about a value or a table: broken arithmetic, a guess, a loss.
 
-    kind: str  # e.g. arithmetic, blank, dash, missing, inferred, repaired, unit, ambiguous, format, llm
-    message: str
-    key: Optional[str] = None  # "table.row.column" or "table.row" or "table" where it applies
+    ``kind`` and the structured fields are what programs read; ``message`` is for people."""
+
+    kind: FindingKind = Field(description="what the finding is about (arithmetic, blank, missing, inferred, …)")
+    message: str = Field(description="the finding in words, for people; programs read kind and the fields")
+    key: Optional[str] = Field(None, description="'table.row.column', 'table.row', 'table' or 'meta.field'")
     stage: str = "rules"
+    table: Optional[str] = None
+    row: Optional[str] = None
+    column: Optional[str] = None
+    rule: Optional[str] = Field(None, description="the arithmetic rule broken, e.g. 'rule2:new_received'")
+
+    @model_validator(mode="after")
+    def _fields_from_key(self) -> Finding:
+        """table/row/column follow from the key, so a finding is addressed one way only."""
+        if self.key and self.table is None:
+            parts = self.key.split(".")
+            self.table = parts[0]
+            if len(parts) > 1 and parts[1] != "*":
+                self.row = parts[1]
+            if len(parts) > 2:
+                self.column = parts[2]
+        return self
 
 
 class Document(Strict):
@@ -64,6 +84,7 @@ class Document(Strict):
     marks: list[Mark] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     encoding: Optional[str] = None
+    sha256: Optional[str] = None  # of the input as given (bytes, or text as UTF-8): resume and corrections key on it
 
     def page_box(self, start: int) -> Optional[TextRun]:
         for run in self.runs:
@@ -97,6 +118,7 @@ class Row:
     cells: list[Cell]
     line: int  # index of the first source line of this row
     repairs: list[str] = field(default_factory=list)  # named steps that built this row
+    start: int = -1  # offset of its source line in Document.text: a cell's column is its offset from here
 
     @property
     def span(self) -> tuple[int, int]:
@@ -118,31 +140,53 @@ class Grid:
 
 
 class Meta(Strict):
-    title: Optional[str] = None
-    organization: Optional[str] = None
-    year: Optional[int] = None
-    template: Optional[Literal["2019", "2021"]] = None
-    publisher: Optional[str] = None  # 发布机构, where the document or its archive header says it
-    published: Optional[str] = None  # publication date, ISO (YYYY-MM-DD)
-    source_url: Optional[str] = None  # 原文链接, where an archive header gives it
+    """What the report says about itself."""
+
+    title: Optional[str] = Field(None, description="the report's title as printed")
+    organization: Optional[str] = Field(None, description="the body's name as printed in the title, without the year or the title's fixed tail")
+    year: Optional[int] = Field(None, description="the year reported on (not the publication year)")
+    template: Optional[Literal["2019", "2021"]] = Field(
+        None, description="which national template the tables follow, decided from the tables before the year"
+    )
+    publisher: Optional[str] = Field(None, description="the publishing body, where the document or its archive header names it")
+    published: Optional[str] = Field(None, description="publication date (ISO), where printed")
+    source_url: Optional[str] = Field(None, description="the original page's URL, where an archive header gives it")
 
 
 class Sections(Strict):
-    overview: Optional[str] = None
-    problems: Optional[str] = None
-    other: Optional[str] = None
+    """The text of sections 1, 5 and 6."""
+
+    overview: Optional[str] = Field(None, description="section 1: general situation")
+    problems: Optional[str] = Field(None, description="section 5: main problems and improvements")
+    other: Optional[str] = Field(None, description="section 6: other matters to report")
+
+
+class ProvDict(TypedDict, total=False):
+    """:class:`Provenance` as the stages build it: plain dicts, validated once with the Report (a report has
+    hundreds of values, and a model per value costs more than all the matching)."""
+
+    method: Method
+    span: tuple[int, int]
+    text: str
+    page: int
+    bbox: tuple[float, float, float, float]
+    repairs: list[str]
 
 
 class Provenance(Strict):
-    method: Method
-    span: Optional[tuple[int, int]] = None
-    text: Optional[str] = None
-    page: Optional[int] = None
-    bbox: Optional[tuple[float, float, float, float]] = None
-    repairs: list[str] = Field(default_factory=list)
-    reader: Optional[Format] = None
-    confidence: Optional[float] = None  # OCR
-    original: Optional["Provenance"] = None  # the reading a human correction replaced
+    """Where one value came from, so a person can check it against the document."""
+
+    method: Method = Field(description="rules, llm, inferred (fixed by the arithmetic) or human (a correction)")
+    span: Optional[tuple[int, int]] = Field(
+        None, description="character offsets of the number's own digits in the text the reader produced"
+    )
+    text: Optional[str] = Field(None, description="the text at span, as printed")
+    page: Optional[int] = Field(None, description="PDF and OCR: 1-based page")
+    bbox: Optional[tuple[float, float, float, float]] = Field(None, description="PDF and OCR: x0, top, x1, bottom in points")
+    repairs: list[str] = Field(default_factory=list, description="named repairs the reading needed")
+    reader: Optional[Format] = Field(None, description="text, markdown, html, docx, pdf or ocr")
+    confidence: Optional[float] = Field(None, description="OCR: the recogniser's confidence")
+    original: Optional[Provenance] = Field(None, description="the reading a human correction replaced")
 
 
 class TableReport(Strict):
@@ -174,19 +218,34 @@ Table = dict[str, dict[str, Optional[Number]]]
 
 
 class Report(Strict):
+    """One annual report as data: the contract of shared/spec/SCHEMA.md (key names are fixed)."""
+
     schema_version: Literal["1"] = "1"
-    source: str
+    source: str = Field(description="path or URL of the input, as given")
     meta: Meta = Field(default_factory=Meta)
-    active_disclosure: Table = Field(default_factory=dict)
-    requests: Table = Field(default_factory=dict)
-    review_litigation: Table = Field(default_factory=dict)
+    active_disclosure: Table = Field(
+        default_factory=dict, description="section 2 (active disclosure): row key -> column key -> value (null where not determined)"
+    )
+    requests: Table = Field(
+        default_factory=dict, description="section 3 (requests): row key -> applicant column (natural_person … total) -> count"
+    )
+    review_litigation: Table = Field(
+        default_factory=dict, description="section 4 (review and litigation): group (review, litigation_direct, litigation_after_review) -> column -> count"
+    )
     sections: Sections = Field(default_factory=Sections)
-    findings: list[Finding] = Field(default_factory=list)
-    provenance: dict[str, Provenance] = Field(default_factory=dict)
+    findings: list[Finding] = Field(
+        default_factory=list, description="what failed, was repaired, inferred or is missing; broken arithmetic with both sides"
+    )
+    provenance: dict[str, Provenance] = Field(
+        default_factory=dict, description="'table.row.column' -> where that non-null value came from"
+    )
     # additive fields (SCHEMA.md welcomes them)
-    tables: list[TableReport] = Field(default_factory=list)
-    usage: Usage = Field(default_factory=Usage)
-    format: Optional[Format] = None
+    tables: list[TableReport] = Field(default_factory=list, description="how each table was read")
+    usage: Usage = Field(default_factory=Usage, description="what the LLM fallback cost")
+    format: Optional[Format] = Field(None, description="the format the input was read as")
+    content_hash: Optional[str] = Field(
+        None, description="sha256 of the input: the same document under another name is the same report"
+    )
 
     def value(self, key: str) -> Optional[Number]:
         """Look up ``table.row.column``."""

@@ -1,27 +1,41 @@
 """The pipeline, stage by stage: read → locate → grid → match → validate → infer → (repair) → report.
 
-Each stage is a pure function of the previous one's output; :func:`trace` returns every intermediate object
-so a user can see how their document was read.
+:func:`run` is a list of named stage calls over one typed value-with-provenance map (:class:`Cells`); each
+stage reads the typed status the one before it left (never a message), so rewording a finding cannot change a
+value. :func:`trace` returns every intermediate object so a user can see how their document was read.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Optional
 
 from .grid import DataRow, build, data_rows
 from .infer import infer
-from .match import Placed, match_active, match_requests, match_review
+from .match import DEFAULT, MATCHERS, RUN_MATCHERS, MatchContext, MatchSettings, Placed, glued
 from .meta import read_meta
-from .model import Document, Finding, Grid, Number, Region, RepairOutcome, Report, Sections, TableReport, Usage
+from .model import (
+    Document,
+    Finding,
+    Grid,
+    Number,
+    ProvDict,
+    Region,
+    RepairOutcome,
+    Report,
+    Sections,
+    TableReport,
+    Usage,
+)
 from .read import Source, read
 from .sections import body, locate, report_end
-from .template import TABLES, TEMPLATES, TemplateName
+from .status import FindingKind, RowStatus
+from .template import TABLES, TEMPLATES, Rule, TemplateName
 from .validate import broken
 
 if TYPE_CHECKING:
-    from .repair import LLMConfig
+    from .repair import LLMConfig, RepairCache
 
 
 @dataclass
@@ -34,44 +48,217 @@ class Trace:
     rows: dict[str, list[DataRow]] = field(default_factory=dict)
     placed: dict[str, Placed] = field(default_factory=dict)
     repairs: dict[str, RepairOutcome] = field(default_factory=dict)  # what the LLM answered, per table
+    settings: MatchSettings = DEFAULT
     report: Optional[Report] = None
 
 
-def parse_tables(doc: Document, regions: list[Region], template: TemplateName, trace: Trace) -> dict[str, Placed]:
+@dataclass
+class Cells:
+    """The one value-with-provenance map the stages after matching share: every template cell's value, its
+    provenance, and the typed status of its row (or of the cell alone)."""
+
+    values: dict[str, Optional[Number]] = field(default_factory=dict)
+    prov: dict[str, ProvDict] = field(default_factory=dict)
+    status: dict[str, RowStatus] = field(default_factory=dict)
+    sums: dict[str, Number] = field(default_factory=dict)  # printed sums of several template rows
+    sum_rules: list[Rule] = field(default_factory=list)  # ... and the equations they give
+
+    def status_of(self, key: str) -> Optional[RowStatus]:
+        """A cell's own status, else its row's."""
+        return self.status.get(key) or self.status.get(key.rsplit(".", 1)[0])
+
+    def frozen(self) -> frozenset[str]:
+        """Cells the arithmetic must not fill: their row's (or their own) placement is in doubt."""
+        doubt = [key for key, s in self.status.items() if s.frozen]
+        if not doubt:
+            return frozenset()
+        return frozenset(k for k in self.values if k in doubt or k.rsplit(".", 1)[0] in doubt)
+
+    def null_rows(self, rows: list[str], status: RowStatus) -> None:
+        for row in rows:
+            self.status[row] = status
+            for k in [k for k in self.values if k.startswith(row + ".")]:
+                self.values[k] = None
+                self.prov.pop(k, None)
+
+
+# --- the stages --------------------------------------------------------------------------------------------
+
+
+def parse_tables(
+    doc: Document, regions: list[Region], template: TemplateName, trace: Trace, settings: MatchSettings = DEFAULT
+) -> dict[str, Placed]:
+    """grid + match: each table region's rows, placed on the template by the table's matcher."""
     tmpl = TEMPLATES[template]
     by_name = {r.name: r for r in regions}
     placed: dict[str, Placed] = {}
     structured = doc.format in ("html", "docx")  # cells exactly as the document's own table holds them
-    for name in TABLES:
+    spans = {name: (r.start, r.end) for name, r in by_name.items()}
+    ctx = MatchContext(
+        template=template, structured=structured, settings=settings, earlier=placed, text=doc.text, regions=spans
+    )
+    for name, matcher in MATCHERS.items():
         region = by_name.get(name)
         rows: list[DataRow] = []
         if region is not None:
             grid = build(doc.text, region)
+            if not structured and glued(doc.text, region.start, region.end, name):
+                grid.layout = "runs"  # cells run together: cut by the arithmetic, not split by whitespace
+                matcher = RUN_MATCHERS[name]
             trace.grids[name] = grid
             rows = data_rows(grid, structured)
         trace.rows[name] = rows
-        if name == "active_disclosure":
-            placed[name] = match_active(rows, tmpl.tables[name], structured, template)
-        elif name == "requests":
-            placed[name] = match_requests(rows, tmpl.tables[name], structured)
-        else:
-            review = match_review(rows)
-            if review.matched_rows == 0 and "requests" in placed:
-                # seed 003: 四's heading lost at a page break, its number row left inside 三's region
-                spare = match_review(placed["requests"].spare)
-                if spare.matched_rows:
-                    spare.repairs.append("review_row_found_in_requests_region")
-                    spare.note(
-                        "repaired",
-                        "review_litigation: heading not found; its 15-number row was found after table 三",
-                        "review_litigation",
-                    )
-                    review = spare
-            placed[name] = review
+        placed[name] = matcher(rows, tmpl.tables[name], ctx)
         if region is None and not placed[name].matched_rows:
-            placed[name].findings.insert(0, Finding(kind="missing", message=f"{name}: table not found", key=name))
+            placed[name].findings.insert(
+                0, Finding(kind=FindingKind.MISSING, message=f"{name}: table not found", key=name)
+            )
     trace.placed = placed
     return placed
+
+
+def collect(placed: dict[str, Placed]) -> tuple[Cells, list[Finding]]:
+    cells = Cells()
+    findings: list[Finding] = []
+    for p in placed.values():
+        cells.values.update(p.values)
+        cells.prov.update(p.provenance)
+        cells.status.update(p.status)
+        cells.sums.update(p.sums)
+        cells.sum_rules.extend(p.sum_rules)
+        findings.extend(p.findings)
+    return cells, findings
+
+
+def check(cells: Cells, template: TemplateName) -> tuple[list[Finding], list[Finding]]:
+    """validate: the arithmetic, after un-placing rows whose place only holds while 三 adds up.
+
+    Returns (findings about un-placed rows, the broken equations)."""
+    arithmetic = broken(cells.values, template)
+    if not any(f.table == "requests" for f in arithmetic):
+        return [], arithmetic
+    unplaced = unplace_uncertain(cells)
+    return unplaced, broken(cells.values, template)
+
+
+def unplace_uncertain(cells: Cells) -> list[Finding]:
+    """Rows placed by position alone, or text rows read with a blank cell (a blank 总计, or a lost cell that
+    shifted the rest?), are trusted only while table 三 adds up. If it does not, they are left null rather
+    than risk a wrong number."""
+    rows = sorted(
+        {
+            k.rsplit(".", 1)[0]
+            for k in cells.prov
+            if k.startswith("requests.") and (s := cells.status.get(k.rsplit(".", 1)[0])) is not None and s.uncertain
+        }
+    )
+    cells.null_rows(rows, RowStatus.AMBIGUOUS)
+    ordinal = TEMPLATES["2021"].tables["requests"].ordinal
+    return [
+        Finding(
+            kind=FindingKind.AMBIGUOUS,
+            key=row,
+            message=f"{row}: read without a label of its own or with a blank cell, and table {ordinal} does not add "
+            "up, so its place is uncertain; left null",
+        )
+        for row in rows
+    ]
+
+
+def fill(cells: Cells, template: TemplateName) -> list[Finding]:
+    """infer: the blanks the arithmetic fixes (never a frozen cell)."""
+    filled, findings = infer(cells.values, template, set(TABLES), cells.sum_rules, cells.sums, cells.frozen())
+    for k, v in filled.items():
+        cells.values[k] = v
+        cells.prov[k] = {"method": "inferred", "text": str(v)}
+        cells.status.setdefault(k, RowStatus.INFERRED)
+    return findings
+
+
+def locate_values(cells: Cells, doc: Document) -> None:
+    """Reader marks (struck text skipped, …) and PDF page and box for every value with a span, repaired ones
+    included."""
+    if doc.marks:
+        for p in cells.prov.values():
+            if p.get("span"):
+                a, b = p["span"]
+                names = [m.repair for m in doc.marks if m.start < b and a < m.end]
+                if names:
+                    p["repairs"] = list(dict.fromkeys([*p.get("repairs", []), *names]))
+    if doc.runs:
+        starts = [r.start for r in doc.runs]
+        for p in cells.prov.values():
+            if p.get("span"):
+                i = bisect_right(starts, p["span"][0]) - 1
+                if i >= 0 and doc.runs[i].start <= p["span"][0] < doc.runs[i].end:
+                    p["page"], p["bbox"] = doc.runs[i].page, doc.runs[i].bbox
+
+
+def table_reports(
+    template: TemplateName, trace: Trace, cells: Cells, arithmetic: list[Finding]
+) -> list[TableReport]:
+    """How each table was read (the camelot habit), and whether it needs the repair stage."""
+    out = []
+    for name in TABLES:
+        spec = TEMPLATES[template].tables[name]
+        keys = spec.keys()
+        grid = trace.grids.get(name)
+        placed = trace.placed[name]
+        nulls = sum(1 for k in keys if cells.values.get(k) is None)
+        broken_here = sum(1 for f in arithmetic if f.table == name)
+        uncertain = any(s.flagged for s in placed.status.values())
+        out.append(
+            TableReport(
+                table=name,
+                layout=grid.layout if grid else None,
+                rows_expected=len(spec.rows),
+                rows_matched=placed.matched_rows,
+                cells_filled=len(keys) - nulls,
+                cells_null=nulls,
+                repairs=(grid.repairs if grid else []) + placed.repairs,
+                rules_broken=broken_here,
+                needs_repair=bool(broken_here or uncertain or nulls),
+            )
+        )
+    return out
+
+
+def repair(
+    doc: Document,
+    trace: Trace,
+    template: TemplateName,
+    targets: list[str],
+    cells: Cells,
+    findings: list[Finding],
+    llm: LLMConfig,
+    cache: Optional[RepairCache],
+) -> tuple[Usage, list[Finding]]:
+    """The LLM fallback on the tables that need it; a failed repair leaves the rules' result."""
+    from .repair import repair_table, stage
+
+    usage = Usage()
+    findings = list(findings)
+    regions = {r.name: r for r in trace.regions}
+    for table in targets:
+        region, grid = regions.get(table), trace.grids.get(table)
+        if region is None or grid is None:
+            findings.append(
+                Finding(kind=FindingKind.LLM, stage="llm", key=table, message=f"{table}: no region to send to the LLM")
+            )
+            continue
+        reasons = [f.message for f in findings if f.table == table]
+        req = stage.request(table, template, doc.text, region.start, region.end, grid, reasons)
+        outcome = repair_table(req, llm, cache)
+        trace.repairs[table] = outcome
+        usage = stage.add_usage(usage, outcome.usage)
+        findings.extend(outcome.findings)
+        if outcome.accepted:
+            allowed = stage.open_cells(table, cells.values, cells.prov, cells.status)
+            changed, notes = stage.merge(outcome, allowed, cells.values, cells.prov)
+            for key in changed:
+                cells.status[key] = RowStatus.REPAIRED
+            findings.extend(notes)
+    return usage, findings
 
 
 def _nest(values: dict[str, Optional[Number]], table: str, template: TemplateName) -> dict[str, dict[str, Optional[Number]]]:
@@ -82,84 +269,63 @@ def _nest(values: dict[str, Optional[Number]], table: str, template: TemplateNam
     return out
 
 
-def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = False, cache: Any = None) -> Trace:
+def run(
+    doc: Document,
+    llm: Optional[LLMConfig] = None,
+    force_llm: bool = False,
+    cache: Optional[RepairCache] = None,
+    settings: MatchSettings = DEFAULT,
+) -> Trace:
     """All stages on one document. ``llm`` turns on the repair stage; ``force_llm`` sends every table to it
     (for comparing paths), otherwise only tables the rules left inconsistent or incomplete go."""
-    trace = Trace(document=doc)
+    trace = Trace(document=doc, settings=settings)
     second = report_end(doc.text)
-    regions = locate(doc.text[: second.start] if second else doc.text)
-    trace.regions = regions
+    trace.regions = regions = locate(doc.text[: second.start] if second else doc.text)
     meta, findings = read_meta(doc.text, regions)
     findings = list(doc.findings) + findings
     if second is not None:
         findings.append(
             Finding(
-                kind="repaired",
+                kind=FindingKind.REPAIRED,
                 message=f"a second report starts at offset {second.start} ('{second.text.strip()[:40]}'); only the "
                 "first is read",
             )
         )
-    report = Report(source=doc.source, meta=meta, format=doc.format)
+    report = Report(source=doc.source, meta=meta, format=doc.format, content_hash=doc.sha256)
     by_name = {r.name: r for r in regions}
-    report.sections = Sections(**{k: body(doc.text, by_name[k]) if k in by_name else None for k in ("overview", "problems", "other")})
+    report.sections = Sections(
+        **{k: body(doc.text, by_name[k]) if k in by_name else None for k in ("overview", "problems", "other")}
+    )
     template = meta.template
     if template is None:
-        report.findings = findings + [Finding(kind="missing", message="no statistical tables found")]
+        report.findings = findings + [Finding(kind=FindingKind.MISSING, message="no statistical tables found")]
         trace.report = report
         return trace
 
-    placed = parse_tables(doc, regions, template, trace)
-    values: dict[str, Optional[Number]] = {}
-    prov: dict[str, dict] = {}  # plain dicts, validated once with the Report (thousands of small models are slow)
-    for p in placed.values():
-        values.update(p.values)
-        prov.update(p.provenance)
-        findings.extend(p.findings)
+    placed = parse_tables(doc, regions, template, trace, settings)
+    cells, matched = collect(placed)
+    findings += matched
+    unplaced, arithmetic = check(cells, template)
+    findings += unplaced + arithmetic
+    findings += fill(cells, template)
+    tables = table_reports(template, trace, cells, arithmetic)
 
-    arithmetic = broken(values, template)
-    if any((f.key or "").startswith("requests") for f in arithmetic):
-        findings.extend(_unplace_uncertain(values, prov))
-        arithmetic = broken(values, template)
-    findings.extend(arithmetic)
-    extra_rules = [r for p in placed.values() for r in p.sum_rules]
-    extra_values = {k: v for p in placed.values() for k, v in p.sums.items()}
-    frozen = frozenset(_cells_of_flagged_rows(values, findings))
-    filled, inferred = infer(values, template, set(TABLES), extra_rules, extra_values, frozen)
-    findings.extend(inferred)
-    for k, v in filled.items():
-        values[k] = v
-        prov[k] = {"method": "inferred", "text": str(v)}
-    if doc.marks:
-        for p in prov.values():
-            if p.get("span"):
-                a, b = p["span"]
-                names = [m.repair for m in doc.marks if m.start < b and a < m.end]
-                if names:
-                    p["repairs"] = list(dict.fromkeys([*p.get("repairs", []), *names]))
-    if doc.runs:
-        starts = [r.start for r in doc.runs]
-        for p in prov.values():
-            if p.get("span"):
-                i = bisect_right(starts, p["span"][0]) - 1
-                if i >= 0 and doc.runs[i].start <= p["span"][0] < doc.runs[i].end:
-                    p["page"], p["bbox"] = doc.runs[i].page, doc.runs[i].bbox
-
-    tables = [_table_report(name, template, trace, placed[name], values, arithmetic) for name in TABLES]
     usage = Usage()
     targets = list(TABLES) if force_llm else [t.table for t in tables if t.needs_repair]
     if targets and llm is None and not force_llm:
         findings.append(
-            Finding(kind="repair", message=f"would go to the LLM repair (none configured): {', '.join(targets)}")
+            Finding(kind=FindingKind.REPAIR, message=f"would go to the LLM repair (none configured): {', '.join(targets)}")
         )
     elif targets and llm is not None:
-        usage, findings = _repair(doc, trace, template, targets, values, prov, findings, llm, cache)
-        arithmetic = broken(values, template)
-        findings = [f for f in findings if f.kind != "arithmetic"] + arithmetic
-        tables = [_table_report(name, template, trace, placed[name], values, arithmetic) for name in TABLES]
+        usage, findings = repair(doc, trace, template, targets, cells, findings, llm, cache)
+        arithmetic = broken(cells.values, template)
+        findings = [f for f in findings if f.kind is not FindingKind.ARITHMETIC] + arithmetic
+        tables = table_reports(template, trace, cells, arithmetic)
+    locate_values(cells, doc)
 
     data = report.model_dump()
-    data.update({name: _nest(values, name, template) for name in TABLES})
-    data["provenance"] = prov
+    data.update({name: _nest(cells.values, name, template) for name in TABLES})
+    data["provenance"] = cells.prov
     data["findings"] = findings
     data["tables"] = tables
     data["usage"] = usage
@@ -167,108 +333,19 @@ def run(doc: Document, llm: Optional["LLMConfig"] = None, force_llm: bool = Fals
     return trace
 
 
-def _cells_of_flagged_rows(values: dict[str, Optional[Number]], findings: list[Finding]) -> list[str]:
-    """Cells of rows the matcher could not place with confidence: the arithmetic must not fill them either
-    (their neighbours' placement is what is in doubt)."""
-    rows = {f.key for f in findings if f.kind in ("ambiguous", "unmatched") and f.key}
-    return [k for k in values if k.rsplit(".", 1)[0] in rows or k in rows]
-
-
-_UNCERTAIN = ("placed_by_position", "blank_cell_in_text_row", "off_usual_columns")
-
-
-def _unplace_uncertain(values: dict[str, Optional[Number]], prov: dict[str, dict]) -> list[Finding]:
-    """Rows placed by position alone, or text rows read with a blank cell (a blank 总计, or a lost cell that
-    shifted the rest?), are trusted only while table 三 adds up. If it does not, they are left null rather
-    than risk a wrong number."""
-    rows = sorted(
-        {k.rsplit(".", 1)[0] for k, p in prov.items() if k.startswith("requests.") and set(p.get("repairs", ())) & set(_UNCERTAIN)}
-    )
-    for row in rows:
-        for k in [k for k in values if k.startswith(row + ".")]:
-            values[k] = None
-            prov.pop(k, None)
-    return [
-        Finding(
-            kind="ambiguous",
-            key=row,
-            message=f"{row}: read without a label of its own or with a blank cell, and table 三 does not add up, so "
-            "its place is uncertain; left null",
-        )
-        for row in rows
-    ]
-
-
-def _repair(
-    doc: Document,
-    trace: Trace,
-    template: TemplateName,
-    targets: list[str],
-    values: dict[str, Optional[Number]],
-    prov: dict[str, dict],
-    findings: list[Finding],
-    llm: "LLMConfig",
-    cache: Any,
-) -> tuple[Usage, list[Finding]]:
-    """Stage 5: the LLM fallback on the tables that need it; a failed repair leaves the rules' result."""
-    from .repair import repair_table
-    from .repair import stage
-
-    usage = Usage()
-    findings = list(findings)
-    regions = {r.name: r for r in trace.regions}
-    for table in targets:
-        region, grid = regions.get(table), trace.grids.get(table)
-        if region is None or grid is None:
-            findings.append(Finding(kind="llm", stage="llm", key=table, message=f"{table}: no region to send to the LLM"))
-            continue
-        reasons = [f.message for f in findings if (f.key or "").startswith(table)]
-        req = stage.request(table, template, doc.text, region.start, region.end, grid, reasons)
-        outcome = repair_table(req, llm, cache)
-        trace.repairs[table] = outcome
-        usage = stage.add_usage(usage, outcome.usage)
-        findings.extend(outcome.findings)
-        if outcome.accepted:
-            allowed = stage.open_cells(table, values, prov, findings)
-            _, notes = stage.merge(outcome, allowed, values, prov)
-            findings.extend(notes)
-    return usage, findings
-
-
-def _table_report(
-    name: str, template: TemplateName, trace: Trace, placed: Placed, values: dict[str, Optional[Number]], arithmetic: list[Finding]
-) -> TableReport:
-    spec = TEMPLATES[template].tables[name]
-    keys = spec.keys()
-    grid = trace.grids.get(name)
-    nulls = sum(1 for k in keys if values.get(k) is None)
-    broken_here = sum(1 for f in arithmetic if (f.key or "").startswith(name))
-    uncertain = any(f.kind in ("ambiguous", "unmatched", "missing") for f in placed.findings)
-    return TableReport(
-        table=name,
-        layout=grid.layout if grid else None,
-        rows_expected=len(spec.rows),
-        rows_matched=placed.matched_rows,
-        cells_filled=len(keys) - nulls,
-        cells_null=nulls,
-        repairs=(grid.repairs if grid else []) + placed.repairs,
-        rules_broken=broken_here,
-        needs_repair=bool(broken_here or uncertain or nulls),
-    )
-
-
 def extract(
     source: Source,
     *,
     name: Optional[str] = None,
-    llm: Optional["LLMConfig"] = None,
+    llm: Optional[LLMConfig] = None,
     force_llm: bool = False,
-    cache: Any = None,
+    cache: Optional[RepairCache] = None,
+    settings: MatchSettings = DEFAULT,
 ) -> Report:
     """One report in (path, text or bytes), one validated :class:`Report` out.
 
     Rules only unless ``llm`` (a :class:`giar.repair.LLMConfig`, e.g. ``LLMConfig.from_env()``) is given."""
-    report = trace(source, name=name, llm=llm, force_llm=force_llm, cache=cache).report
+    report = trace(source, name=name, llm=llm, force_llm=force_llm, cache=cache, settings=settings).report
     assert report is not None
     return report
 
@@ -277,39 +354,11 @@ def trace(
     source: Source,
     *,
     name: Optional[str] = None,
-    llm: Optional["LLMConfig"] = None,
+    llm: Optional[LLMConfig] = None,
     force_llm: bool = False,
-    cache: Any = None,
+    cache: Optional[RepairCache] = None,
+    settings: MatchSettings = DEFAULT,
 ) -> Trace:
     """Like :func:`extract`, but keep every intermediate object (document, regions, grids, placed rows,
     LLM answers)."""
-    return run(read(source, name), llm, force_llm, cache)
-
-
-@dataclass
-class Failure:
-    """A document of a batch that could not be read: the batch goes on without it."""
-
-    source: str
-    error: str
-
-
-def _one(args: tuple[Source, dict[str, Any]]) -> Report | Failure:
-    src, options = args
-    try:
-        return extract(src, **options)
-    except Exception as exc:  # noqa: BLE001 - a batch must survive any one bad document
-        return Failure(source=str(src), error=f"{type(exc).__name__}: {exc}")
-
-
-def extract_many(sources: Iterable[Source], jobs: int = 1, **options: Any) -> Iterator[Report | Failure]:
-    """Reports for many documents, in input order; one that fails yields a :class:`Failure`, never stops the
-    rest. ``jobs`` > 1 reads documents in that many processes. ``options`` are :func:`extract`'s (``llm=…``)."""
-    work = ((src, options) for src in sources)
-    if jobs <= 1:
-        yield from map(_one, work)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_one, work, chunksize=4)
+    return run(read(source, name), llm, force_llm, cache, settings)

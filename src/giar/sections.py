@@ -10,23 +10,41 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple, Optional
 
 from .model import Region
-from .template import TEMPLATES, TEXT_SECTIONS
+from .template import (
+    ANNUAL_REPORT,
+    INLINE_HEADING_ORDINAL,
+    REPORT_TITLE,
+    TABLE_CONTENT,
+    TEMPLATES,
+    TEXT_SECTIONS,
+    YEAR_CHAR,
+)
 
 _MAX_HEADING = 48
 
 # What a table's body prints, whatever its heading says.
-_CONTENT = {
-    "active_disclosure": re.compile(r"第二十条[ \t]*第[ \t]*[（(][ \t]*[一五六八九][ \t]*[)）][ \t]*项"),
-    "requests": re.compile(r"本[ \t]*年[ \t]*新[ \t]*收|上[ \t]*年[ \t]*结[ \t]*转[ \t]*政[ \t]*府"),
-    "review_litigation": re.compile(r"结[ \t]*果[ \t]*维[ \t]*持|尚[ \t]*未[ \t]*审[ \t]*结|复议后起诉|未经复议"),
-}
+_CONTENT = {name: re.compile(pattern) for name, pattern in TABLE_CONTENT.items()}
 _TABLE_HEADINGS = {
     name: (spec.heading,) + spec.heading_aliases for name, spec in TEMPLATES["2021"].tables.items()
 }
+_LONG_LINE = 300  # a line this long is prose or a page dumped without its line breaks, never one heading
+_INLINE_HEADING = re.compile(
+    INLINE_HEADING_ORDINAL
+    + "(?:"
+    + "|".join(
+        re.escape(w)
+        for w in sorted(
+            {spec.heading for spec in TEMPLATES["2021"].tables.values()} | {w for ws in TEXT_SECTIONS.values() for w in ws},
+            key=len,
+            reverse=True,
+        )
+    )
+    + ")"
+)
 
 
 class Line(NamedTuple):
@@ -58,7 +76,7 @@ def lines(text: str, start: int = 0, end: Optional[int] = None, squash: bool = T
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _words(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, words)))
 
@@ -73,7 +91,7 @@ def headings(all_lines: list[Line], words: tuple[str, ...]) -> list[Line]:
     ]
 
 
-_TITLE = re.compile(r"(?:政府信息公开|政务公开).{0,8}年度报告$")
+_TITLE = re.compile(REPORT_TITLE)
 
 
 def report_end(text: str) -> Optional[Line]:
@@ -83,10 +101,10 @@ def report_end(text: str) -> Optional[Line]:
     if first_table is None:
         return None
     start = _line_start(text, first_table.start())
-    if "年度报告" not in text[start:]:
+    if ANNUAL_REPORT not in text[start:]:
         return None  # the common case, decided without splitting the text into lines
     for line in lines(text, start):
-        if 0 < len(line.squashed) <= 60 and _TITLE.search(line.squashed) and "年" in line.squashed:
+        if 0 < len(line.squashed) <= 60 and _TITLE.search(line.squashed) and YEAR_CHAR in line.squashed:
             # a running page header repeats the title too; a new report opens its own 总体情况 soon after
             after = lines(text, line.end, min(len(text), line.end + 3000))
             if headings([l for l in after if 0 < len(l.squashed) <= _MAX_HEADING], TEXT_SECTIONS["overview"]):
@@ -94,9 +112,29 @@ def report_end(text: str) -> Optional[Line]:
     return None
 
 
+def split_inline_headings(all_lines: list[Line]) -> list[Line]:
+    """A page dumped without its line breaks (a web archiver's text) prints its section headings inside one
+    long line: each such heading becomes a line of its own, offsets kept, so headings are found as anywhere."""
+    out: list[Line] = []
+    for line in all_lines:
+        if len(line.text) <= _LONG_LINE:
+            out.append(line)
+            continue
+        pos = 0
+        for m in _INLINE_HEADING.finditer(line.text):
+            for a, b in ((pos, m.start()), (m.start(), m.end())):
+                if a < b:
+                    piece = line.text[a:b]
+                    out.append(Line(line.start + a, line.start + b, piece, _squash(piece) if b - a <= 2 * _MAX_HEADING else piece))
+            pos = m.end()
+        rest = line.text[pos:]
+        out.append(Line(line.start + pos, line.end, rest, _squash(rest) if len(rest) <= 2 * _MAX_HEADING else rest))
+    return out
+
+
 def locate(text: str) -> list[Region]:
     """Regions for overview, the three tables, problems and other, in document order; absent ones omitted."""
-    all_lines = lines(text)
+    all_lines = split_inline_headings(lines(text))
     short = [l for l in all_lines if 0 < len(l.squashed) <= _MAX_HEADING]
     starts = [l.start for l in all_lines]
     regions: list[Region] = []
@@ -168,8 +206,11 @@ def _near(text: str, heading: Line, content: Line) -> bool:
 
 
 def body(text: str, region: Region) -> str:
-    """A text section without its heading line."""
+    """A text section without its heading line (or its inline heading, in a page dumped on one line)."""
+    inline = _INLINE_HEADING.match(text, region.start, region.end)
     nl = text.find("\n", region.start, region.end)
+    if inline is not None and (nl < 0 or nl - region.start > _LONG_LINE):
+        return text[inline.end() : region.end].strip()
     start = region.end if nl < 0 else nl + 1
     return text[start : region.end].strip()
 

@@ -7,7 +7,7 @@ validator, the LLM prompts and the scorer all read it; no other module spells a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 TemplateName = Literal["2019", "2021"]
@@ -21,6 +21,8 @@ class Column:
     key: str
     label: str
     kind: Literal["count", "signed", "amount"] = "count"
+    unit: str = ""  # the unit the contract keeps an amount in (万元); counts have none
+    said: tuple[str, ...] = ()  # verbs the narrative uses when it states this column's number (制发…62件)
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,18 +33,14 @@ class RowSpec:
     columns: tuple[Column, ...] = ()
     aliases: tuple[str, ...] = ()  # older or alternative wording seen in real reports
 
-    @property
-    def full_label(self) -> str:
-        return f"{self.group}{self.label}"
-
 
 @dataclass(frozen=True, eq=False)
 class TableSpec:
     name: str
+    ordinal: str  # the section's printed ordinal (二, 三, 四): how findings name the table to people
     heading: str  # the section heading that introduces it
     heading_aliases: tuple[str, ...]
     rows: tuple[RowSpec, ...]
-    header_words: tuple[str, ...] = ()  # words only this table's header or body prints
 
     def row(self, key: str) -> RowSpec:
         for r in self.rows:
@@ -63,8 +61,8 @@ class Template:
         return tuple(k for t in self.tables.values() for k in t.keys())
 
 
-@lru_cache(maxsize=None)
-def _table_keys(spec: "TableSpec") -> tuple[str, ...]:
+@cache
+def _table_keys(spec: TableSpec) -> tuple[str, ...]:
     """'table.row.column' for every cell, in template order (asked for on every report: computed once)."""
     return tuple(f"{spec.name}.{r.key}.{c.key}" for r in spec.rows for c in r.columns)
 
@@ -72,9 +70,9 @@ def _table_keys(spec: "TableSpec") -> tuple[str, ...]:
 # --- section 二 ----------------------------------------------------------------------------------------
 
 _C2019_ART1 = (
-    Column("new_made", "本年新制作数量"),
-    Column("new_published", "本年新公开数量"),
-    Column("total_published", "对外公开总数量"),
+    Column("new_made", "本年新制作数量", said=("新制作", "制作", "制发", "印发")),
+    Column("new_published", "本年新公开数量", said=("新公开",)),
+    Column("total_published", "对外公开总数量", said=("对外公开总", "累计公开")),
 )
 _C2019_ITEMS = (
     Column("previous_count", "上一年项目数量"),
@@ -83,8 +81,8 @@ _C2019_ITEMS = (
 )
 _C2019_FEES = _C2019_ITEMS[:2]
 _C2019_PROC = (
-    Column("projects", "采购项目数量"),
-    Column("amount_wan", "采购总金额（单位：万元，保留4位小数）", "amount"),
+    Column("projects", "采购项目数量", said=("采购项目",)),
+    Column("amount_wan", "采购总金额（单位：万元，保留4位小数）", "amount", "万元"),
 )
 ART = {n: f"第二十条第（{n}）项" for n in ("一", "五", "六", "八", "九")}
 
@@ -100,9 +98,9 @@ ACTIVE_2019 = (
 )
 
 _C2021_ART1 = (
-    Column("issued", "本年制发件数"),
-    Column("repealed", "本年废止件数"),
-    Column("in_force", "现行有效件数"),
+    Column("issued", "本年制发件数", said=("制发", "印发", "出台")),
+    Column("repealed", "本年废止件数", said=("废止",)),
+    Column("in_force", "现行有效件数", said=("现行有效",)),
 )
 _C2021_DEC = (Column("decisions", "本年处理决定数量"),)
 ACTIVE_2021 = (
@@ -115,7 +113,7 @@ ACTIVE_2021 = (
         "administrative_fees",
         "行政事业性收费",
         ART["八"],
-        (Column("amount_wan", "本年收费金额（单位：万元）", "amount"),),
+        (Column("amount_wan", "本年收费金额（单位：万元）", "amount", "万元"),),
     ),
 )
 
@@ -130,6 +128,8 @@ APPLICANTS = (
     Column("other", "其他"),
 )
 REQUEST_COLUMNS = APPLICANTS + (Column("total", "总计"),)
+APPLICANT_HEAD = "申请人情况"  # printed over the applicant columns
+LEGAL_PERSONS = "法人或其他组织"  # printed over the five columns after 自然人
 
 _RESULT = "三、本年度办理结果"
 _DENIED = "（三）不予公开"
@@ -196,6 +196,11 @@ REVIEW_GROUPS = (
     RowSpec("litigation_after_review", "复议后起诉", "行政诉讼", REVIEW_COLUMNS),
 )
 
+# Header words printed above the rows and columns (the review page lays the tables out as printed).
+CONTENT_HEADER = "信息内容"  # 二: the label column of each article's block
+APPLICANT_HEADER = "申请人情况"  # 三: over the seven applicant columns
+ORGANIZATIONS_HEADER = "法人或其他组织"  # 三: over the five columns after 自然人
+
 # --- the tables ----------------------------------------------------------------------------------------
 
 _ACTIVE_HEADING = ("主动公开政府信息情况", ("主动公开政府信息", "主动公开"))
@@ -211,11 +216,9 @@ _REVIEW_HEADING = (
 
 def _tables(active: tuple[RowSpec, ...], requests: tuple[RowSpec, ...]) -> dict[str, TableSpec]:
     return {
-        "active_disclosure": TableSpec("active_disclosure", *_ACTIVE_HEADING, active, ("第二十条", "信息内容")),
-        "requests": TableSpec("requests", *_REQUESTS_HEADING, requests, ("本年新收", "上年结转", "申请人情况")),
-        "review_litigation": TableSpec(
-            "review_litigation", *_REVIEW_HEADING, REVIEW_GROUPS, ("结果维持", "尚未审结", "复议后起诉")
-        ),
+        "active_disclosure": TableSpec("active_disclosure", "二", *_ACTIVE_HEADING, active),
+        "requests": TableSpec("requests", "三", *_REQUESTS_HEADING, requests),
+        "review_litigation": TableSpec("review_litigation", "四", *_REVIEW_HEADING, REVIEW_GROUPS),
     }
 
 
@@ -237,6 +240,9 @@ TEXT_SECTIONS = {
     "problems": ("存在的主要问题及改进情况", "存在的主要问题", "主要问题及改进"),
     "other": ("其他需要报告的事项", "其他需要报告"),
 }
+# a section heading printed inside a long line (a page dumped without its line breaks): its ordinal, then
+# the heading's words
+INLINE_HEADING_ORDINAL = r"[一二三四五六][、.．]\s*"
 SECTION_ORDER = ("overview", "active_disclosure", "requests", "review_litigation", "problems", "other")
 SECTION_ORDINALS = ("一", "二", "三", "四", "五", "六")
 
@@ -256,7 +262,7 @@ class Rule:
         return self.lhs + self.rhs
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules(template: TemplateName) -> tuple[Rule, ...]:
     """The four arithmetic rules of SCHEMA.md, expanded to one equation per row, column or group."""
     req = "requests"
@@ -285,9 +291,64 @@ def rules(template: TemplateName) -> tuple[Rule, ...]:
     return tuple(out)
 
 
-def column(template: TemplateName, key: str) -> Column:
-    table, row, col = key.split(".")
-    for c in TEMPLATES[template].tables[table].row(row).columns:
-        if c.key == col:
-            return c
-    raise KeyError(key)
+
+# --- wording outside the tables: units, marks, titles, page furniture ---------------------------------
+# Every stage takes these from here, so a variant seen in a new report is added once.
+
+YUAN = "元"  # an amount printed in 元 is converted to the contract's 万元
+WAN_YUAN = "万元"
+# units printed after a number in a cell ("251000元", "62件"): dropped from the number, 元 converted
+VALUE_UNITS = (WAN_YUAN, YUAN, "件", "个", "条", "项", "次")
+# a cell that says "nothing": read as 0 with a finding (SCHEMA "Values")
+DASHES = frozenset({"—", "-", "/", "无", "——", "－", "–", "―", "—/—", "\\", "－－", "--"})
+# a footnote mark printed after a number: 55*, 12①, 3（注1）, 7(2)
+FOOTNOTE_MARK = r"[*＊※]+|[①-⑳]|[（(]?注\d*[)）]?|[（(]\d{1,2}[)）]"
+# page numbers and running footers inside a table's text (- 3 -, 第3页 共9页, 3/9, page 3)
+PAGE_FURNITURE = (
+    r"^\s*(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3}|page\s*\d+)\s*$"
+)
+# the same, as a PDF page's header or footer line
+PDF_PAGE_NUMBER = r"^[-—–－_~·•\s]*(第\s*)?\d{1,4}(\s*页)?([/／]\s*(共\s*)?\d{1,4}\s*页?)?[-—–－_~·•\s]*$"
+PDF_VALUE = r"^([+\-−—–]?\d[\d,，.]*%?|[-—–/／]+|无)$"  # what a table cell of numbers looks like in a PDF
+LABEL_ORDINAL = r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]"  # 一、 （三） 1. opening a row label
+
+# What a table's body prints, whatever its heading says (spaces allowed between characters).
+TABLE_CONTENT = {
+    "active_disclosure": r"第二十条[ \t]*第[ \t]*[（(][ \t]*[一五六八九][ \t]*[)）][ \t]*项",
+    "requests": r"本[ \t]*年[ \t]*新[ \t]*收|上[ \t]*年[ \t]*结[ \t]*转[ \t]*政[ \t]*府",
+    "review_litigation": r"结[ \t]*果[ \t]*维[ \t]*持|尚[ \t]*未[ \t]*审[ \t]*结|复议后起诉|未经复议",
+}
+
+# numbers the narrative states: a count and its measure word (62件, 135个, 3项)
+NARRATIVE_COUNT = r"(\d+)\s*(?:件|个|项|份|部)"
+SENTENCE_END = "。；;！!？?\n"
+
+# --- the title -----------------------------------------------------------------------------------------
+
+YEAR = r"(20\d\d)\s*年"
+YEAR_CHAR = "年"
+ANNUAL_REPORT = "年度报告"
+WORK_REPORT = "工作报告"
+REPORT_TITLE = r"(?:政府信息公开|政务公开).{0,8}年度报告$"  # a line that opens a report
+# the title's fixed tail, after the body's name and the year
+TITLE_TAIL = r"(?:政府)?信息公开(?:工作)?(?:年度)?报告$|政务公开(?:工作)?(?:年度)?报告$|年度报告$"
+TITLE_PREFIX = "关于"
+YEAR_OF_REPORT = r"(20\d\d)\s*年度?"  # the year in a title, with 年度 ("2024年度…年度报告")
+# the header block a web archiver writes on top of a saved page: field -> the label it prints
+ARCHIVE_HEADER = {
+    "title": "标题",
+    "published": "发布时间",
+    "number": "文号",
+    "publisher": "发布机构",
+    "column": "栏目",
+    "source_url": "原文链接",
+}
+DATE = r"(20\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"  # 2020-01-20, 2020年1月20日  # "关于…的报告": not part of the body's name
+# the statistics period the narrative states ("统计期限自2021年1月1日起"): the year reported on
+STATISTICS_PERIOD = r"(?:统计(?:时限|期限|周期|时间)|数据统计)[^。\n]{0,12}?(20\d\d)\s*年\s*1\s*月\s*1\s*日"
+
+# --- section 三's （六） rows across the two templates -----------------------------------------------
+
+# words every （六） sub-row label of the 2021 template prints one of: a cheap pre-filter before similarity
+OTHER_SUBROW_WORDS = ("其他", "申请人", "逾期")
+OTHER_WORD = "其他"  # the old single （六）其他处理 row says it

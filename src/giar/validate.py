@@ -5,9 +5,11 @@ A broken equation is reported with both sides; the printed numbers are left as p
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from collections.abc import Mapping
+from typing import Optional
 
 from .model import Finding, Number
+from .status import FindingKind
 from .template import Rule, TemplateName, rules
 
 Values = Mapping[str, Optional[Number]]
@@ -36,8 +38,9 @@ def broken(values: Values, template: TemplateName, tables: Optional[set[str]] = 
         lhs, rhs = sides
         out.append(
             Finding(
-                kind="arithmetic",
+                kind=FindingKind.ARITHMETIC,
                 key=_where(rule),
+                rule=rule.name,
                 message=f"{rule.name}: {' + '.join(_short(k) for k in rule.lhs)} = {lhs}, "
                 f"but {' + '.join(_short(k) for k in rule.rhs)} = {rhs} (printed numbers kept)",
             )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Union
 
+from ..errors import ReadError
 from ..model import Document
+from .ideographs import map_ideographs
 from .text import is_markdown, normalize, read_text
 
 Source = Union[str, bytes, Path]
-
-
-class ReadError(ValueError):
-    """The input could not be read as a report (missing file, empty, unknown format)."""
 
 
 def _looks_like_path(s: str) -> bool:
@@ -39,7 +38,17 @@ def load(source: Source, name: str | None = None) -> tuple[bytes | str, str]:
 
 
 def read(source: Source, name: str | None = None) -> Document:
+    """The document as text, whatever its format; radicals a PDF producer put for ideographs are mapped back
+    (here, after every reader, so every format gets it)."""
     data, name = load(source, name)
+    digest = hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+    doc = _read(data, name)
+    doc.sha256 = digest
+    doc.text = map_ideographs(doc.text)
+    return doc
+
+
+def _read(data: bytes | str, name: str) -> Document:
     if isinstance(data, str):
         if not data.strip():
             raise ReadError(f"{name}: empty input")

@@ -24,7 +24,6 @@ from __future__ import annotations
 import ctypes
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Optional
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -36,8 +35,14 @@ VEdge = tuple[float, float, float]  # a vertical edge: (x, top, bottom)
 _P, _I = ctypes.c_void_p, ctypes.c_int
 
 
+def _address(handle) -> int:
+    """The address a pypdfium2 handle (or function) wraps."""
+    return ctypes.cast(handle, _P).value or 0
+
+
 def _lean(fn, restype, *argtypes):
-    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, _P).value)
+    """``fn`` (a pypdfium2 binding) called through a prototype of plain addresses and numbers."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(_address(fn))
 
 
 _count_chars = _lean(raw.FPDFText_CountChars, _I, _P)
@@ -140,10 +145,6 @@ class _Geometry:
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:
     return pdfium.PdfDocument(data)
-
-
-def _address(handle) -> int:
-    return ctypes.cast(handle, _P).value or 0
 
 
 def read_page(pdf: pdfium.PdfDocument, index: int) -> PageContent:

@@ -23,6 +23,8 @@ from operator import attrgetter
 from typing import Optional, Union
 
 from ..model import Document, Finding
+from ..status import FindingKind
+from ..template import LABEL_ORDINAL, PDF_PAGE_NUMBER, PDF_VALUE
 from ._layout import Block, Piece, Span, assemble, expand, is_cjk, join_pieces
 from ._pdfium import Char, HEdge, PageContent, VEdge, open_pdf, read_page
 from ._ruled import Table, find_tables
@@ -35,9 +37,9 @@ WORD_GAP = 0.25  # x gap (in font sizes) that is a space between words
 CELL_GAP = 1.0  # x gap (in font sizes) that separates cells of an unruled table row
 MARGIN = 0.1  # fraction of the page height at top and bottom where furniture lives
 
-_PAGE_NO = re.compile(r"^[-—–－_~·•\s]*(第\s*)?\d{1,4}(\s*页)?([/／]\s*(共\s*)?\d{1,4}\s*页?)?[-—–－_~·•\s]*$")
-_VALUE = re.compile(r"^([+\-−—–]?\d[\d,，.]*%?|[-—–/／]+|无)$")
-_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]")
+_PAGE_NO = re.compile(PDF_PAGE_NUMBER)
+_VALUE = re.compile(PDF_VALUE)
+_ORDINAL = re.compile(LABEL_ORDINAL)
 
 
 # --- characters to text ---------------------------------------------------------------------------------
@@ -314,13 +316,13 @@ def _table(table: Table, chars: list[Char], page: int) -> tuple[Optional[PdfTabl
             else:
                 left_over = True
         for (r, c), cell_chars in sorted(loose.items()):
-            bbox = tuple(round(v, 2) for v in (xs[c], ys[r], xs[c + 1], ys[r + 1]))
-            spans.append(Span(r, c, 1, 1, CellVal(_text_of(cell_chars), page, bbox)))  # type: ignore[arg-type]
+            bbox = (round(xs[c], 2), round(ys[r], 2), round(xs[c + 1], 2), round(ys[r + 1], 2))
+            spans.append(Span(r, c, 1, 1, CellVal(_text_of(cell_chars), page, bbox)))
         if left_over:  # back in the page's order
             taken = {id(ch) for cell_chars in (*inside, *loose.values()) for ch in cell_chars}
             rest = [ch for ch in chars if id(ch) not in taken]
     rows = expand(spans, len(ys) - 1)
-    return PdfTable(page, rows, tuple(round(v, 2) for v in table.bbox)), rest  # type: ignore[arg-type]
+    return PdfTable(page, rows, (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))), rest
 
 
 def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge]:
@@ -523,9 +525,9 @@ def _cell_piece(pieces: list[Piece]) -> Piece:
     placed = [p for p in pieces if p.bbox is not None]
     if not placed:
         return Piece(text)
-    boxes = [p.bbox for p in placed]
+    boxes = [p.bbox for p in placed if p.bbox is not None]
     box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Piece(text, placed[0].page, box)  # type: ignore[arg-type]
+    return Piece(text, placed[0].page, box)
 
 
 def _continues(a: TextLine, b: TextLine, margins: dict[int, tuple[float, float]], turned: bool) -> bool:
@@ -553,16 +555,16 @@ def read_pdf(data: bytes, source: str) -> Document:
             pdf.close()
     except Exception as exc:  # PdfiumError for damaged, encrypted or non-PDF data, or a page PDFium cannot load
         message = f"cannot open PDF: {type(exc).__name__}: {exc}".rstrip(": ")
-        return Document(source=source, format="pdf", text="", findings=[Finding(kind="format", message=message,
+        return Document(source=source, format="pdf", text="", findings=[Finding(kind=FindingKind.FORMAT, message=message,
                                                                                  stage="read")])
     total = sum(p.chars for p in pages)
     if total < max(20, 5 * len(pages)):
-        findings.append(Finding(kind="format", message="no text layer: scanned PDF; OCR it first", stage="read"))
+        findings.append(Finding(kind=FindingKind.FORMAT, message="no text layer: scanned PDF; OCR it first", stage="read"))
     else:
         blank = [p.number for p in pages if p.chars == 0 and p.images]
         if blank:
-            findings.append(Finding(kind="format", stage="read",
+            findings.append(Finding(kind=FindingKind.FORMAT, stage="read",
                                     message=f"pages {blank} have no text layer (scanned?); their content is missing"))
     _drop_furniture(pages)
     text, runs = assemble(_blocks(pages))
-    return Document(source=source, format="pdf", text=text, runs=runs, findings=findings)  # type: ignore[arg-type]
+    return Document(source=source, format="pdf", text=text, runs=runs, findings=findings)

@@ -14,10 +14,12 @@ from __future__ import annotations
 from typing import Optional
 
 import openai
-from pydantic import ValidationError
 from instructor.core import InstructorError, InstructorRetryException
+from pydantic import ValidationError
 
+from ..errors import GiarError
 from ..model import Finding, RepairOutcome, RepairRequest, Usage
+from ..status import FindingKind
 from ..template import rules
 from ..validate import broken, evaluate
 from . import prompts
@@ -26,7 +28,7 @@ from .client import Meter, OutOfTime, Truncated, ask
 from .config import LLMConfig
 from .schema import TableAnswer, answer_model, place, schema_of
 
-__all__ = ["LLMConfig", "RepairCache", "repair_table", "PROMPT_NAME", "PROMPT_VERSION"]
+__all__ = ["PROMPT_NAME", "PROMPT_VERSION", "LLMConfig", "RepairCache", "repair_table"]
 
 PROMPT_NAME = "repair_table"
 PROMPT_VERSION = 1
@@ -39,7 +41,7 @@ def repair_table(request: RepairRequest, cfg: LLMConfig, cache: Optional[RepairC
     reports ``usage.cached == 1`` with zero calls and tokens.
     """
     if len({t.id for t in request.tokens}) != len(request.tokens):
-        raise ValueError(f"token ids of the {request.table} request are not unique")
+        raise GiarError(f"token ids of the {request.table} request are not unique")
     prompt = prompts.load(PROMPT_NAME, PROMPT_VERSION)
     model = answer_model(request)
     key = cache_key(cfg, prompt, schema_of(model), request)
@@ -93,13 +95,13 @@ def judge(request: RepairRequest, answer: TableAnswer, usage: Usage, label: str)
         values=values,
         provenance=provenance,
         usage=usage,
-        findings=[Finding(kind="llm", key=request.table, stage="llm", message=message)],
+        findings=[Finding(kind=FindingKind.LLM, key=request.table, stage="llm", message=message)],
     )
 
 
 def _rejected(request: RepairRequest, usage: Usage, message: str) -> RepairOutcome:
     return RepairOutcome(
-        accepted=False, usage=usage, findings=[Finding(kind="llm", key=request.table, stage="llm", message=message)]
+        accepted=False, usage=usage, findings=[Finding(kind=FindingKind.LLM, key=request.table, stage="llm", message=message)]
     )
 
 

@@ -52,7 +52,7 @@ class RepairCache:
             )
 
     @classmethod
-    def for_config(cls, cfg: LLMConfig) -> Optional["RepairCache"]:
+    def for_config(cls, cfg: LLMConfig) -> Optional[RepairCache]:
         return cls(cfg.cache_path) if cfg.cache_path else None
 
     def _connect(self) -> sqlite3.Connection:

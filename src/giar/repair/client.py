@@ -17,15 +17,24 @@ usage covers every attempt of both loops. An answer cut at the token limit (fini
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from json import JSONDecodeError
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import instructor
 import openai
 from openai import OpenAI
 from pydantic import BaseModel, ValidationError
-from tenacity import Retrying, retry_if_exception, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+from tenacity.stop import stop_base
 
 from ..model import Usage
 from .config import LLMConfig
@@ -87,6 +96,16 @@ def _retry_after(exc: BaseException) -> Optional[float]:
         return None
 
 
+class _PastDeadline(stop_base):
+    """Stop when the next wait would end past the repair's deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return time.monotonic() + (retry_state.upcoming_sleep or 0.0) >= self.deadline
+
+
 def transport_retrying(cfg: LLMConfig, deadline: float) -> Retrying:
     """Backoff for one HTTP request: bounded attempts, and never past the repair's deadline."""
     try:  # tenacity >= 9.1 names the first wait 'multiplier'; older releases call it 'initial'
@@ -98,13 +117,10 @@ def transport_retrying(cfg: LLMConfig, deadline: float) -> Retrying:
         hint = _retry_after(state.outcome.exception())
         return min(hint, cfg.wait_max) if hint is not None else backoff(state)
 
-    def past_deadline(state) -> bool:
-        return time.monotonic() + getattr(state, "upcoming_sleep", 0.0) >= deadline
-
     return Retrying(
         retry=retry_if_exception(transient),
         wait=wait,
-        stop=stop_after_attempt(cfg.max_retries + 1) | past_deadline,
+        stop=stop_after_attempt(cfg.max_retries + 1) | _PastDeadline(deadline),
         reraise=True,
     )
 

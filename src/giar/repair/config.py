@@ -20,8 +20,11 @@ Environment variables (``LLMConfig.from_env``):
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Optional
+from typing import Literal, Optional
+
+from ..errors import ConfigError
 
 DEFAULT_CACHE = "~/.cache/giar/llm.sqlite"
 _OFF = {"off", "none", "no", "0", "false"}
@@ -46,7 +49,7 @@ class LLMConfig:
     cache_path: Optional[str] = DEFAULT_CACHE  # None: no cache
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Optional["LLMConfig"]:
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Optional[LLMConfig]:
         """The config the environment asks for, or None when no endpoint or model is set (LLM off)."""
         env = os.environ if env is None else env
         base_url = (env.get("GIAR_LLM_BASE_URL") or "").strip()
@@ -72,7 +75,7 @@ def _number(env: Mapping[str, str], name: str, kind: type):
     try:
         value = kind(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+        raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
     if value < 0:
-        raise ValueError(f"{name}={raw!r} must not be negative")
+        raise ConfigError(f"{name}={raw!r} must not be negative")
     return value

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..errors import PromptError
 from ..model import RepairRequest
 from ..template import TEMPLATES, rules
 
@@ -49,7 +50,7 @@ def load(name: str, version: Optional[int] = None, directory: Path = PROMPTS_DIR
             if (m := re.fullmatch(rf"{re.escape(name)}\.v(\d+)\.md", p.name))
         )
         if not found:
-            raise FileNotFoundError(f"no prompt {name!r} in {directory}")
+            raise PromptError(f"no prompt {name!r} in {directory}")
         version = found[-1][0]
     path = directory / f"{name}.v{version}.md"
     return parse(path.read_text(encoding="utf-8"), source=str(path))
@@ -58,14 +59,14 @@ def load(name: str, version: Optional[int] = None, directory: Path = PROMPTS_DIR
 def parse(text: str, source: str = "<prompt>") -> Prompt:
     front = _FRONT.match(text)
     if not front:
-        raise ValueError(f"{source}: no front matter (---/name:/version:/---)")
+        raise PromptError(f"{source}: no front matter (---/name:/version:/---)")
     meta = dict(
         (k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in front.group(1).splitlines()) if k.strip()
     )
     body = text[front.end() :]
     marks = list(_ROLE.finditer(body))
     if not marks:
-        raise ValueError(f"{source}: no <!-- role: ... --> part")
+        raise PromptError(f"{source}: no <!-- role: ... --> part")
     parts = tuple(
         (m.group(1), body[m.end() : marks[i + 1].start() if i + 1 < len(marks) else len(body)].strip())
         for i, m in enumerate(marks)
@@ -79,7 +80,7 @@ def render(prompt: Prompt, request: RepairRequest) -> list[dict[str, str]]:
 
     def fill(m: re.Match) -> str:
         if m.group(1) not in slots:
-            raise KeyError(f"prompt {prompt.label} asks for unknown slot {{{{{m.group(1)}}}}}")
+            raise PromptError(f"prompt {prompt.label} asks for unknown slot {{{{{m.group(1)}}}}}")
         return slots[m.group(1)]
 
     return [{"role": role, "content": _SLOT.sub(fill, text)} for role, text in prompt.parts]

@@ -8,7 +8,8 @@ instructor re-asks with that error.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any, ClassVar, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
@@ -23,7 +24,7 @@ class TableAnswer(BaseModel):
     token_ids: ClassVar[frozenset[int]] = frozenset()  # the ids this request offered (set per request)
 
     @model_validator(mode="after")
-    def _only_offered_tokens(self) -> "TableAnswer":
+    def _only_offered_tokens(self) -> TableAnswer:
         seen: dict[int, str] = {}
         unknown: list[str] = []
         twice: list[str] = []
@@ -74,7 +75,7 @@ def answer_model(request: RepairRequest) -> type[TableAnswer]:
             )
         fields[row.key] = (shared[cols], Field(...))
     name = f"{request.table}_{request.template}"
-    model = create_model(name, __base__=TableAnswer, **fields)  # type: ignore[call-overload]
+    model = create_model(name, __base__=TableAnswer, **fields)
     model.token_ids = frozenset(t.id for t in request.tokens)
     return model
 

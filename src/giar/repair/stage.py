@@ -11,12 +11,9 @@ from __future__ import annotations
 from typing import Optional
 
 from ..grid import parse_value
-from ..model import Finding, Grid, Number, RepairOutcome, RepairRequest, Token, Usage
+from ..model import Finding, Grid, Number, ProvDict, RepairOutcome, RepairRequest, Token, Usage
+from ..status import FindingKind, RowStatus
 from ..template import TemplateName
-
-# Rows the rules could not read cleanly. A row read cleanly whose printed numbers break the arithmetic is not
-# among them: what the document printed is reported, never rewritten (SCHEMA), by the rules or by a model.
-_FLAGS = ("ambiguous", "unmatched", "missing")
 
 
 def tokens(grid: Optional[Grid]) -> list[Token]:
@@ -40,31 +37,38 @@ def request(
     )
 
 
-def open_cells(table: str, values: dict[str, Optional[Number]], prov: dict[str, dict], findings: list[Finding]) -> set[str]:
-    """Cells of this table an LLM answer may set: null ones, and those in rows the rules flagged."""
-    keys = [k for k in values if k.startswith(table + ".")]
-    flagged_rows = {
-        f.key for f in findings if f.kind in _FLAGS and f.key and f.key.startswith(table + ".") and f.key.count(".") == 1
-    }
+def open_cells(
+    table: str, values: dict[str, Optional[Number]], prov: dict[str, ProvDict], status: dict[str, RowStatus]
+) -> set[str]:
+    """Cells of this table an LLM answer may set: null ones, and those in rows the rules flagged (ambiguous,
+    unmatched, missing). A row read cleanly whose printed numbers break the arithmetic is not among them: what
+    the document printed is reported, never rewritten (SCHEMA), by the rules or by a model."""
     out = set()
-    for k in keys:
-        row = k.rsplit(".", 1)[0]
-        method = (prov.get(k) or {}).get("method")
-        if method == "inferred":
+    for k in values:
+        if not k.startswith(table + "."):
             continue
-        if values[k] is None or row in flagged_rows:
+        if (prov.get(k) or {}).get("method") == "inferred":
+            continue
+        row_status = status.get(k.rsplit(".", 1)[0])
+        if values[k] is None or (row_status is not None and row_status.flagged):
             out.add(k)
     return out
 
 
 def merge(
-    outcome: RepairOutcome, allowed: set[str], values: dict[str, Optional[Number]], prov: dict[str, dict]
-) -> tuple[int, list[Finding]]:
-    """Apply an accepted repair to the cells it may set; a token used twice voids the whole repair."""
+    outcome: RepairOutcome, allowed: set[str], values: dict[str, Optional[Number]], prov: dict[str, ProvDict]
+) -> tuple[list[str], list[Finding]]:
+    """Apply an accepted repair to the cells it may set; a token used twice voids the whole repair.
+
+    Returns the cells it changed."""
     spans = [p.span for p in outcome.provenance.values() if p.span is not None]
     if len(spans) != len(set(spans)):
-        return 0, [Finding(kind="llm", stage="llm", message="repair rejected whole: one printed number was placed in two cells")]
-    changed = 0
+        return [], [
+            Finding(
+                kind=FindingKind.LLM, stage="llm", message="repair rejected whole: one printed number was placed in two cells"
+            )
+        ]
+    changed: list[str] = []
     kept: list[str] = []
     for key, v in outcome.values.items():
         if v is None or values.get(key) == v:
@@ -74,13 +78,13 @@ def merge(
                 kept.append(f"{key} (rules {values[key]}, model {v})")
             continue
         values[key] = v
-        prov[key] = outcome.provenance[key].model_dump()
-        changed += 1
+        prov[key] = outcome.provenance[key].model_dump(exclude_none=True)  # type: ignore[assignment]
+        changed.append(key)
     notes = []
     if kept:
         notes.append(
             Finding(
-                kind="llm",
+                kind=FindingKind.LLM,
                 stage="llm",
                 message=f"the model read {len(kept)} cell(s) differently from a clean rules reading; the printed "
                 f"reading is kept: {', '.join(kept[:6])}{' …' if len(kept) > 6 else ''}",

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from .model import Report
-from .score import Counts, DocScore, compare, load_gold
+from ..model import Report
+from ..score import Counts, DocScore, compare, load_gold
+from ..status import FindingKind
+from ..template import TABLES
 
 PathFn = Callable[[Path], Report]
 
@@ -89,7 +93,7 @@ def run_path(name: str, fn: PathFn, fixtures: list[tuple[Path, Path]]) -> PathRe
         label = f"{doc.parent.name}/{doc.name}"
         try:
             report = fn(doc)
-        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the bench
+        except Exception as exc:
             res.failures.append(f"{label}: {type(exc).__name__}: {exc}")
             report = Report(source=str(doc))
         score = compare(report, load_gold(gold), label)
@@ -100,7 +104,7 @@ def run_path(name: str, fn: PathFn, fixtures: list[tuple[Path, Path]]) -> PathRe
         res.fully_correct += score.fully_correct
         res.rules_pass += score.rules_pass
         res.llm_calls += report.usage.calls
-        res.unrecorded += any(f.kind == "llm" and "no recorded" in f.message for f in report.findings)
+        res.unrecorded += any(f.kind is FindingKind.NOT_RECORDED for f in report.findings)
         res.tokens += report.usage.prompt_tokens + report.usage.completion_tokens
     res.seconds = time.perf_counter() - t0
     # memory in a second pass: tracing allocations slows Python several times, so it must not be timed
@@ -108,7 +112,7 @@ def run_path(name: str, fn: PathFn, fixtures: list[tuple[Path, Path]]) -> PathRe
     for doc, _ in fixtures:
         try:
             fn(doc)
-        except Exception:  # noqa: BLE001 - already reported above
+        except Exception:
             pass
     res.peak_mib = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
@@ -119,11 +123,11 @@ def path_functions(live: bool) -> dict[str, PathFn]:
     """rules: the rule path alone. llm: every table sent to the LLM. hybrid: only tables the rules left
     inconsistent or incomplete. Without --live the LLM answers are replayed from cassettes/
     (``pipeline_<folder>_<stem>.yaml`` per fixture); a fixture without a recording runs rules only and says so."""
-    from .pipeline import extract
+    from ..pipeline import extract
 
     fns: dict[str, PathFn] = {"rules": lambda p: extract(p)}
     if live:
-        from .repair import LLMConfig
+        from ..repair import LLMConfig
 
         cfg = LLMConfig.from_env()
         if cfg is None:
@@ -137,15 +141,15 @@ def path_functions(live: bool) -> dict[str, PathFn]:
 
 
 def _replayed(doc: Path, force: bool) -> Report:
-    from .model import Finding
-    from .pipeline import extract
-    from .repair import LLMConfig
-    from .repair.replay import CASSETTES, MODEL, REPLAY_URL, recorder
+    from ..model import Finding
+    from ..pipeline import extract
+    from ..repair import LLMConfig
+    from .replay import CASSETTES, MODEL, REPLAY_URL, recorder
 
     name = f"pipeline_{doc.parent.name}_{doc.stem}.yaml"
     if not (CASSETTES / name).exists():
         report = extract(doc)
-        report.findings.append(Finding(kind="llm", stage="llm", message=f"no recorded LLM exchange ({name}): rules only"))
+        report.findings.append(Finding(kind=FindingKind.NOT_RECORDED, stage="llm", message=f"no recorded LLM exchange ({name}): rules only"))
         return report
     cfg = LLMConfig(base_url=REPLAY_URL, model=MODEL, api_key="replay", cache_path=None, max_retries=0, max_elapsed=10)
     with recorder("none").use_cassette(name, allow_playback_repeats=True):
@@ -154,13 +158,14 @@ def _replayed(doc: Path, force: bool) -> Report:
 
 def render(results: list[PathResult]) -> str:
     """The side-by-side comparison as markdown (also what the terminal table shows)."""
-    rows = [
+    rows: list[tuple[str, Callable[[PathResult], str]]] = [
         ("documents", lambda r: str(len(r.docs))),
         ("fields correct", lambda r: str(r.overall.correct)),
         ("fields wrong", lambda r: str(r.overall.wrong)),
         ("fields missing", lambda r: str(r.overall.missing)),
         ("  of correct: inferred", lambda r: str(r.overall.inferred)),
         ("meta fields correct", lambda r: f"{sum(d.meta.correct for d in r.docs)}/{sum(d.meta.total for d in r.docs)}"),
+        ("organization correct (documents)", lambda r: f"{sum(_org_ok(d) for d in r.docs)}/{len(r.docs)}"),
         ("documents fully correct", lambda r: f"{r.fully_correct}/{len(r.docs)}"),
         ("reports passing every rule", lambda r: f"{r.rules_pass}/{len(r.docs)}"),
         ("LLM calls / doc", lambda r: f"{r.llm_calls / max(1, len(r.docs)):.2f}"),
@@ -171,12 +176,33 @@ def render(results: list[PathResult]) -> str:
         ("documents that failed", lambda r: str(len(r.failures))),
         ("documents without LLM recording", lambda r: str(r.unrecorded)),
     ]
-    for t in ("active_disclosure", "requests", "review_litigation"):
-        rows.append((f"{t}: correct/wrong/missing", lambda r, t=t: _ctm(r.tables.get(t))))
+    for t in TABLES:
+        rows.append((f"{t}: correct/wrong/missing", partial(_table_ctm, t)))
     head = "| measure | " + " | ".join(r.path for r in results) + " |"
     sep = "|---|" + "---|" * len(results)
     body = ["| " + label + " | " + " | ".join(f(r) for r in results) + " |" for label, f in rows]
     return "\n".join([head, sep, *body])
+
+
+def _org_ok(d: DocScore) -> bool:
+    return any(f.key == "meta.organization" and f.status == "correct" for f in d.fields)
+
+
+def render_documents(results: list[PathResult]) -> str:
+    """Per document and path: fields correct/wrong/missing, and the organization as read (✓ where it is the
+    gold's)."""
+    lines = ["| document | path | correct/wrong/missing | organization |", "|---|---|---|---|"]
+    for r in results:
+        for d in r.docs:
+            o = d.overall
+            org = next((f for f in d.fields if f.key == "meta.organization"), None)
+            shown = "✓" if org and org.status == "correct" else f"✗ {org.got if org else None}"
+            lines.append(f"| {d.name} | {r.path} | {o.correct}/{o.wrong}/{o.missing} | {shown} |")
+    return "\n".join(lines)
+
+
+def _table_ctm(table: str, r: PathResult) -> str:
+    return _ctm(r.tables.get(table))
 
 
 def _ctm(c: Optional[Counts]) -> str:
@@ -227,7 +253,9 @@ def run_bench(args: Any) -> int:
         encoding="utf-8",
     )
     (out / "bench.md").write_text(
-        f"# giar bench\n\n{len(fixtures)} fixtures.\n\n{render(results)}\n", encoding="utf-8"
+        f"# giar bench\n\n{len(fixtures)} fixtures.\n\n{render(results)}\n\n## Per document\n\n"
+        f"{render_documents(results)}\n",
+        encoding="utf-8",
     )
     print(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
     return 0
