@@ -42,7 +42,7 @@ from ..template import (
     TABLES as MATCHED_TABLES,
 )
 from .cells import Placed, RunCut, missing, place_row
-from .labels import best_label, norm
+from .labels import by_label, norm
 from .requests import _misfit, align
 from .settings import MatchContext
 
@@ -413,23 +413,15 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
     found = runs(text, start, end)
     said = statements(text, spec, [span for name, span in ctx.regions.items() if name in MATCHED_TABLES])
     column_words = sorted({re.split(r"[（(]", c.label)[0] for r in spec.rows for c in r.columns}, key=len, reverse=True)
-    scored = []
-    drows = []
+    drows, headers = [], []
     for i, run in enumerate(found):
         label, header = _after_header(run.label, column_words)
         drows.append(_data_row(run, i, label))
-        for j, rspec in enumerate(spec.rows):
-            fit, _ = best_label(drows[-1], rspec)
-            if fit >= st.active_fit:
-                scored.append((fit, i, j, header))
-    scored.sort(key=lambda s: -s[0])
-    used_runs: set[int] = set()
-    used_rows: set[int] = set()
-    for _fit, i, j, header in scored:
-        if i in used_runs or j in used_rows:
-            continue
-        used_runs.add(i)
-        used_rows.add(j)
+        headers.append(header)
+    assigned, _ = by_label(drows, spec.rows, st.active_fit)
+    used_rows = {j for _, _, j, _ in assigned}
+    for _fit, i, j, _how in assigned:
+        header = headers[i]
         rspec, run = spec.rows[j], found[i]
         doubt = _active_header(header, rspec)
         if doubt:
