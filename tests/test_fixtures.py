@@ -29,9 +29,21 @@ def test_fixture_matches_gold(gold):
     score = compare(report, load_gold(gold))
     wrong = [f for f in score.fields if f.status == "wrong"]
     assert not wrong, f"wrong values: {[(f.key, f.gold, f.got) for f in wrong]}"
-    allowed = NOT_DETERMINED_BY_RULES.get(gold.name[: -len(".gold.json")], set())
+    allowed = NOT_DETERMINED_BY_RULES.get(gold.name[: -len(".gold.json")], set()) | _runs_without_arithmetic(gold)
     missing = [f.key for f in score.fields if f.status == "missing" and f.key not in allowed]
     assert not missing, f"missing values: {missing}"
+    said = {f.key for f in report.findings if f.kind == "ambiguous"}
+    for f in score.fields:
+        if f.status == "missing":  # every cell left null is named by a finding on its row
+            assert f.key.rsplit(".", 1)[0] in said or f.key in said, f.key
+
+
+def _runs_without_arithmetic(gold) -> set[str]:
+    """Archived dumps (corpus 101-106): a row of section 二 whose digits run together has no arithmetic to cut
+    it by; where the hand labeller needed evidence beyond the printed digits (listed in the gold's _ambiguous),
+    the rules rightly leave it null. Rows of 三 and 四 are not excused: their arithmetic decides."""
+    keys = load_gold(gold).get("_ambiguous", [])
+    return {k for k in keys if k.startswith("active_disclosure.")}
 
 
 def test_all_fixture_groups_are_present():

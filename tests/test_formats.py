@@ -17,6 +17,7 @@ import os
 import re
 from functools import cache
 from pathlib import Path
+from typing import Optional
 
 import docx
 import lxml.html
@@ -47,12 +48,14 @@ def tables_of(report: Report) -> dict:
     return {t: report.model_dump(mode="json")[t] for t in TABLES}
 
 
-def need_chromium() -> None:
+def need_chromium(font: Optional[str] = None) -> None:
     reason = None
     if formats.find_chromium() is None:
         reason = "chromium not installed (apt-get install -y chromium fonts-wqy-zenhei): PDF case not run"
     elif not formats.has_cjk_font():
         reason = "no CJK font for chromium (apt-get install -y fonts-wqy-zenhei): PDF case not run"
+    elif font and not formats.has_cjk_font(font):
+        reason = f"font {font!r} not installed (apt-get install -y fonts-noto-cjk): PDF case not run"
     if reason:
         if REQUIRE_PDF_TOOLS:
             pytest.fail(f"GIAR_REQUIRE_PDF_TOOLS=1 but {reason}")
@@ -221,3 +224,35 @@ def test_pdf_rows_cut_by_a_page_break_still_give_the_gold(tmp_path):
     report = extract(formats.to_pdf(html, tmp_path / "a5.pdf"))
     score = compare(report, gold)
     assert score.overall.wrong == 0 and score.overall.missing == 0, score.errors()
+
+
+# --- characters from PDF producers (issue 10) ----------------------------------------------------------------
+
+NOTO_SC = "Noto Sans CJK SC"
+RADICALS = re.compile("[\u2e80-\u2ef3\u2f00-\u2fd5]")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pdf_with_radicals_in_its_text_layer_reads_like_its_html(name, tmp_path):
+    """Chromium printing a page in Noto Sans CJK writes Kangxi radicals and CJK Radicals Supplement code points
+    into the text layer (⼀、本年新收, ⼈⺠政府: the font draws 一 and ⼀ with one glyph). giar reads the PDF as the
+    HTML: same tables, same organization, and no radical left in its text."""
+    need_chromium(NOTO_SC)
+    gold = gold_of(name)
+    html = tmp_path / f"{name}.html"
+    html.write_text(formats.to_html(gold, font_family=NOTO_SC), encoding="utf-8")
+    pdf = formats.to_pdf(html, tmp_path / f"{name}.pdf")
+
+    radicals = {c for c in formats.pdf_unicode_targets(pdf) if RADICALS.match(c)}
+    # the mapping matters: the title's organization and the labels really are printed with radicals
+    assert {"\u2f08", "\u2ea0"} <= radicals, f"⼈ and ⺠ expected in the PDF's text layer, found {sorted(radicals)}"
+    assert len(radicals) >= 10
+
+    from_html, from_pdf = extract(html), extract(pdf)
+    assert from_pdf.format == "pdf"
+    assert from_pdf.meta.organization == from_html.meta.organization == gold["meta"]["organization"]
+    assert from_pdf.meta.title == from_html.meta.title
+    assert tables_of(from_pdf) == tables_of(from_html)
+    score = compare(from_pdf, gold)
+    assert score.overall.wrong == 0 and score.overall.missing == 0, score.errors()
+    assert not RADICALS.search(trace(pdf).document.text)

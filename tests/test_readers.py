@@ -9,15 +9,19 @@ from __future__ import annotations
 import ctypes
 import io
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
 import docx
 import pytest
 
+from giar import extract
+from giar.read import read
 from giar.read.detect import detect
 from giar.read.docx import read_docx
 from giar.read.html import read_html
+from giar.read.ideographs import COMPATIBILITY, KANGXI, SUPPLEMENT, map_ideographs
 from giar.read.pdf import read_pdf
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
@@ -147,6 +151,55 @@ def test_html_gbk_page_declared_gb2312():
     assert [f.kind for f in wrong.findings] == ["encoding"]
 
 
+def html_cells(body: str, style: str = "") -> list[str]:
+    page = f"<html><head><style>{style}</style></head><body><table>{body}</table></body></html>"
+    return [line for line in read_html(page.encode(), "t.html").text.split("\n") if line]
+
+
+def test_html_stylesheet_cascade_decides_what_is_hidden():
+    """Only what the page's own stylesheet hides on screen is left out: the more specific (or later) rule wins,
+    print-only rules do not hide, and descendant selectors are not followed (their text is read)."""
+    style = """
+    .tab { display: none } .tab.active { display: table-row }
+    @media print { .noprint { display: none } }
+    .old { display: none } .old { display: block }
+    .wrap .inner { display: none }
+    /* .commented { display: none } */
+    tr.stale, #gone { display : none !important }
+    """
+    rows = html_cells(
+        '<tr class="tab"><td>规章</td><td>1</td></tr>'
+        '<tr class="tab active"><td>规章</td><td>2</td></tr>'
+        '<tr class="stale"><td>规章</td><td>3</td></tr>'
+        '<tr id="gone"><td>规章</td><td>4</td></tr>'
+        '<tr><td class="noprint">规章</td><td><span class="old">5</span></td><td class="wrap">'
+        '<span class="inner">6</span></td><td class="commented">7</td></tr>',
+        style,
+    )
+    assert rows == ["规章\t2", "规章\t5\t6\t7"]
+
+
+def test_html_hidden_cell_keeps_its_column_only_when_merely_invisible():
+    rows = html_cells(
+        '<tr><td>行政许可</td><td style="visibility: hidden">9</td><td>11</td></tr>'
+        '<tr><td>行政处罚</td><td style="display:none">9</td><td>12</td></tr>'
+        '<tr><td>行政强制</td><td hidden>9</td><td>13</td></tr>'
+    )
+    assert rows == ["行政许可\t\t11", "行政处罚\t12", "行政强制\t13"]
+
+
+def test_html_paragraphs_skip_struck_and_hidden_text_too():
+    page = (
+        "<html><head><title>x</title></head><body><h1>某县<del>2022</del>2023年政府信息公开工作年度报告</h1>"
+        '<p>全年收到申请<s>12</s><ins>15</ins>件<span style="display:none">（草稿）</span>。</p></body></html>'
+    )
+    doc = read_html(page.encode(), "t.html")
+    assert doc.text.split("\n\n")[1:] == ["某县2023年政府信息公开工作年度报告", "全年收到申请15件。\n"]
+    marks = {(doc.text[m.start : m.end], m.repair) for m in doc.marks}
+    assert ("全年收到申请15件。", "keep_tracked_insertion") in marks
+    assert ("全年收到申请15件。", "skip_hidden_text") in marks
+
+
 # --- DOCX -------------------------------------------------------------------------------------------------
 
 
@@ -192,6 +245,64 @@ def test_docx_order_and_merged_cells():
         ),
         "四、政府信息公开行政复议、行政诉讼情况\n",
     ]
+
+
+def _docx_with(paragraph_xml: list[str], rows: list[str] = ()) -> bytes:
+    """A document whose body holds the given paragraphs (w:p inner markup) and a 1-column table of rows."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    d = docx.Document()
+    body = d.element.body
+    for inner in paragraph_xml:
+        body.insert(len(body) - 1, parse_xml(f"<w:p {nsdecls('w')}>{inner}</w:p>"))
+    if rows:
+        table = d.add_table(rows=0, cols=1)
+        for tr in rows:
+            table._tbl.append(parse_xml(tr.replace("<w:tr>", f"<w:tr {nsdecls('w')}>", 1)))
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def _r(text: str, props: str = "") -> str:
+    return f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def test_docx_paragraphs_read_with_tracked_changes_accepted():
+    change = 'w:id="1" w:author="a" w:date="2024-01-01T00:00:00Z"'
+    doc = read_docx(
+        _docx_with(
+            [
+                _r("某县")
+                + f"<w:del {change}><w:r><w:delText>2022</w:delText></w:r></w:del>"
+                + f"<w:ins {change}>{_r('2023')}</w:ins>"
+                + _r("年政府信息公开工作年度报告"),
+                _r("（草稿，请勿引用）", "<w:vanish/>"),
+                _r("三、收到和处理政府信息公开申请情况") + _r("（旧稿）", '<w:strike w:val="true"/>')
+                + _r("", "<w:dstrike/>") + _r("", '<w:strike w:val="0"/>'),
+                _r("正文 ", '<w:strike w:val="false"/>') + _r("1", '<w:vertAlign w:val="superscript"/>'),
+            ]
+        ),
+        "t.docx",
+    )
+    assert doc.text.split("\n\n") == [
+        "某县2023年政府信息公开工作年度报告",
+        "三、收到和处理政府信息公开申请情况",
+        "正文 1\n",  # outside a table a superscript is text; strike w:val="false" is off
+    ]
+    assert {m.repair for m in doc.marks} == {"keep_tracked_insertion", "skip_tracked_deletion", "skip_struck_text"}
+
+
+def test_docx_row_whose_deletion_is_tracked_is_not_read():
+    change = 'w:id="1" w:author="a" w:date="2024-01-01T00:00:00Z"'
+    rows = [
+        f"<w:tr><w:tc><w:p>{_r('行政许可 11')}</w:p></w:tc></w:tr>",
+        f"<w:tr><w:trPr><w:del {change}/></w:trPr><w:tc><w:p>{_r('行政处罚 9')}</w:p></w:tc></w:tr>",
+        f"<w:tr><w:tc><w:p>{_r('行政强制 13')}</w:p></w:tc></w:tr>",
+    ]
+    doc = read_docx(_docx_with([], rows), "t.docx")
+    assert doc.text == "行政许可 11\n行政强制 13\n"
 
 
 # --- PDF --------------------------------------------------------------------------------------------------
@@ -430,3 +541,46 @@ def test_detect_zip_that_is_not_docx():
     with zipfile.ZipFile(out, "w") as zf:
         zf.writestr("xl/workbook.xml", "<workbook/>")
     assert detect(out.getvalue()) == "text"
+
+
+
+# --- characters from PDF producers (issue 10) ------------------------------------------------------------
+
+
+def test_radicals_map_to_ideographs_one_for_one():
+    printed = "⾏政许可 ⼀、本年新收 河⻄街道 ⼈⺠政府 ⻗雪 ⻔户 ⼾籍 \uf900"
+    mapped = map_ideographs(printed)
+    assert mapped == "行政许可 一、本年新收 河西街道 人民政府 雨雪 门户 户籍 \u8c48"
+    assert len(mapped) == len(printed)
+    assert map_ideographs("行政许可 12") == "行政许可 12"
+
+
+def test_radical_tables_are_what_unicode_says():
+    assert sorted(KANGXI) == list(range(0x2F00, 0x2FD6))  # all 214 Kangxi radicals
+    for cp, ideograph in KANGXI.items():
+        if cp != 0x2F3E:  # ⼾: the simplified 户 the Chinese fonts draw, not NFKC's 戶
+            assert unicodedata.normalize("NFKC", chr(cp)) == ideograph
+    for cp, ideograph in SUPPLEMENT.items():
+        assert unicodedata.name(chr(cp)).startswith("CJK RADICAL "), hex(cp)
+        assert unicodedata.name(chr(ideograph)).startswith("CJK UNIFIED IDEOGRAPH-"), hex(cp)
+    assert [chr(SUPPLEMENT[cp]) for cp in (0x2EC4, 0x2EA0, 0x2ED7)] == ["西", "民", "雨"]
+    assert 0x2E80 not in SUPPLEMENT and 0x2E8C not in SUPPLEMENT  # REPEAT, SMALL ONE: no ideograph of their own
+    assert COMPATIBILITY[0xF900] == "\u8c48" and 0xFA0E not in COMPATIBILITY  # 﨎 is a unified ideograph itself
+    assert all(0xF900 <= cp <= 0xFAFF for cp in COMPATIBILITY)
+
+
+def test_radicals_mapped_for_every_format():
+    """The mapping is applied to every reader's text: a text report and an HTML page printed with radicals read
+    like their clean originals (tables, organization)."""
+    hard = Path(__file__).parent / "fixtures" / "hard"
+    clean = (hard / "tabs_2021.txt").read_text(encoding="utf-8")
+    radicals = str.maketrans({"一": "⼀", "二": "⼆", "人": "⼈", "民": "⺠", "行": "⾏", "西": "⻄", "门": "⻔"})
+    printed = clean.translate(radicals)
+    assert printed != clean
+    want = extract(clean)
+    for got in (extract(printed), extract(printed.encode("utf-8"), name="r.txt")):
+        assert got.meta.organization == want.meta.organization
+        for table in ("active_disclosure", "requests", "review_litigation"):
+            assert getattr(got, table) == getattr(want, table)
+    page = f"<html><body><p>{'⼈⺠政府'}</p><table><tr><td>⾏政许可</td><td>12</td></tr></table></body></html>"
+    assert read(page.encode("utf-8"), "p.html").text == "人民政府\n\n行政许可\t12\n"

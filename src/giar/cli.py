@@ -1,4 +1,5 @@
-"""The ``giar`` command: ``extract`` (JSON out), ``inspect`` (how a document was read), ``bench`` (scores)."""
+"""The ``giar`` command: ``extract`` (JSON out), ``inspect`` (how a document was read), ``review`` (an HTML page to
+check reports by eye), ``bench`` (scores)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if llm is None:
             print("giar: --llm needs GIAR_LLM_BASE_URL and GIAR_LLM_MODEL (see README)", file=sys.stderr)
             return 2
+    corrections = None
+    if args.corrections:
+        from .corrections import load
+
+        corrections = load(args.corrections)
     out = open(args.output, "a" if done else "w", encoding="utf-8") if args.output else sys.stdout
     if done and not Path(args.output).read_bytes().endswith(b"\n"):
         out.write("\n")  # close a line torn by an interrupted run
@@ -60,6 +66,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 failed += 1
                 print(f"giar: {result.source}: {result.error}", file=sys.stderr)
                 continue
+            if corrections is not None:
+                from .corrections import apply
+
+                result, notes = apply(result, corrections)
+                for note in notes:
+                    print(f"giar: {result.source}: correction {note}", file=sys.stderr)
             data = result.model_dump(mode="json")
             if single:
                 out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -98,6 +110,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             vals = " | ".join(c.text or "∅" for c in d.value_cells)
             print(f"  {d.label[:40]:40}  {vals}")
     for name, placed in t.placed.items():
+        if placed.cuts:
+            print(f"\n== {name}: runs of digits cut by the arithmetic")
+            for c in placed.cuts:
+                print(f"  {c.key:44} {c.how:13} {c.cuts:>3} cut(s)  '{c.run[:40]}' [{c.span[0]}:{c.span[1]}]")
         if placed.status:
             print(f"\n== {name}: row status")
             for key, status in placed.status.items():
@@ -109,6 +125,22 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print("\nfindings:")
     for f in t.report.findings:
         print(f"  [{f.kind}] {f.message}")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """One self-contained HTML page to check reports by eye (see giar.review)."""
+    from .corrections import load
+    from .review import build_page, collect
+
+    corrections = load(args.corrections) if args.corrections else None
+    items = collect(args.inputs, gold=args.gold, corrections=corrections)
+    if not items:
+        print("giar: no input files", file=sys.stderr)
+        return 2
+    Path(args.output).write_text(build_page(items, title=args.title, corrections=corrections), encoding="utf-8")
+    failed = sum(1 for i in items if i.report is None)
+    print(f"giar: wrote {args.output} ({len(items)} reports, {failed} failed)", file=sys.stderr)
     return 0
 
 
@@ -137,7 +169,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("-j", "--jobs", type=int, default=1, help="documents read in parallel processes (default 1)")
     p.add_argument("--resume", action="store_true", help="with -o: skip reports already in the output file, append the rest")
     p.add_argument("--llm", action="store_true", help="repair inconsistent tables with the LLM configured by GIAR_LLM_* variables")
+    p.add_argument("--corrections", metavar="FILE", help="apply a person's corrections (a file exported by the review page)")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("review", help="write one self-contained HTML page to check reports by eye")
+    p.add_argument("inputs", nargs="+", help="report files, folders, or JSON Lines datasets written by giar extract")
+    p.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    p.add_argument("--gold", action="append", default=[], metavar="PATH", help="gold files or folders, repeatable (NAME.gold.json beside a document is found anyway)")
+    p.add_argument("--corrections", metavar="FILE", help="apply these corrections first, and carry them into the page's export")
+    p.add_argument("--title", default="giar review", help="the page's title")
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("inspect", help="show how one document was read: regions, rows, findings")
     p.add_argument("file")

@@ -162,7 +162,7 @@ def build(text: str, region: Region) -> Grid:
             continue
         cells, how = split_line(line)
         hows[how] = hows.get(how, 0) + 1
-        rows.append(Row(cells=cells, line=i, repairs=[how] if how != "line" else []))
+        rows.append(Row(cells=cells, line=i, repairs=[how] if how != "line" else [], start=line.start))
     layout = max(hows, key=lambda k: hows[k]) if hows else "empty"
     if _one_cell_per_line(rows):
         rows = _join_cell_lines(rows)

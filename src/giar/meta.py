@@ -10,12 +10,15 @@ from .sections import title_lines
 from .status import FindingKind
 from .template import (
     ANNUAL_REPORT,
+    ARCHIVE_HEADER,
+    DATE,
     STATISTICS_PERIOD,
     TEMPLATE_MARKERS,
     TITLE_PREFIX,
     TITLE_TAIL,
     WORK_REPORT,
     YEAR,
+    YEAR_OF_REPORT,
     TemplateName,
 )
 
@@ -23,6 +26,30 @@ _YEAR = re.compile(YEAR)
 _TITLE_TAIL = re.compile(TITLE_TAIL)
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff\d])")
 _PERIOD = re.compile(STATISTICS_PERIOD)
+_YEAR_OF_REPORT = re.compile(YEAR_OF_REPORT)
+_HEADER = re.compile(
+    r"^[ \t]*(" + "|".join(map(re.escape, ARCHIVE_HEADER.values())) + r")[ \t]*[:：][ \t]*(.*?)[ \t]*$", re.M
+)
+_FIELD = {label: field for field, label in ARCHIVE_HEADER.items()}
+_DATE = re.compile(DATE)
+
+
+def archive_header(text: str) -> dict[str, str]:
+    """The header block a web archiver writes on top of a saved page (标题:, 发布时间:, 发布机构:, 原文链接: …):
+    field -> value, empty values left out. Only the first lines are looked at: the body never starts so."""
+    head = text[:2000]
+    found = {_FIELD[m.group(1)]: m.group(2) for m in _HEADER.finditer(head) if m.group(2)}
+    return found if len(found) >= 2 else {}  # one such line alone is prose, not an archive's header
+
+
+def iso_date(s: str) -> Optional[str]:
+    m = _DATE.search(s)
+    if m is None:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
 def _clean(s: str) -> str:
@@ -47,10 +74,11 @@ def find_title(text: str) -> Optional[str]:
 
 
 def organization(title: str) -> Optional[str]:
-    """The body's name as the title prints it, before or after the year."""
-    rest = _YEAR.sub("", title, count=1)
+    """The body's name as the title prints it, before or after the year (年度 and the title's fixed tail
+    dropped; a body whose own name says 政府信息公开 keeps it, since only the tail is dropped)."""
+    rest = _YEAR_OF_REPORT.sub("", title, count=1)
     rest = _TITLE_TAIL.sub("", rest).strip(" 　：:")
-    rest = rest.removesuffix(TITLE_PREFIX)
+    rest = rest.removeprefix(TITLE_PREFIX).removesuffix(TITLE_PREFIX)
     return rest or None
 
 
@@ -82,7 +110,8 @@ def decide_template(text: str, regions: list[Region], year: Optional[int]) -> tu
 
 
 def read_meta(text: str, regions: list[Region]) -> tuple[Meta, list[Finding]]:
-    title = find_title(text)
+    header = archive_header(text)
+    title = _clean(header["title"]) if "title" in header else find_title(text)
     findings = []
     if title is None:
         findings.append(Finding(kind=FindingKind.MISSING, message="no title line found", key="meta.title"))
@@ -93,4 +122,16 @@ def read_meta(text: str, regions: list[Region]) -> tuple[Meta, list[Finding]]:
     if why is not None:
         findings.append(why)
     org = organization(title) if title else None
-    return Meta(title=title, organization=org, year=year, template=template), findings
+    published = iso_date(header["published"]) if "published" in header else None
+    return (
+        Meta(
+            title=title,
+            organization=org,
+            year=year,
+            template=template,
+            publisher=header.get("publisher"),
+            published=published,
+            source_url=header.get("source_url"),
+        ),
+        findings,
+    )

@@ -118,6 +118,7 @@ class Row:
     cells: list[Cell]
     line: int  # index of the first source line of this row
     repairs: list[str] = field(default_factory=list)  # named steps that built this row
+    start: int = -1  # offset of its source line in Document.text: a cell's column is its offset from here
 
     @property
     def span(self) -> tuple[int, int]:

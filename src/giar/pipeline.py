@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Optional
 
 from .grid import DataRow, build, data_rows
 from .infer import infer
-from .match import DEFAULT, MATCHERS, MatchContext, MatchSettings, Placed
+from .match import DEFAULT, MATCHERS, RUN_MATCHERS, MatchContext, MatchSettings, Placed, glued
 from .meta import read_meta
 from .model import (
     Document,
@@ -99,12 +99,24 @@ def parse_tables(
     by_name = {r.name: r for r in regions}
     placed: dict[str, Placed] = {}
     structured = doc.format in ("html", "docx")  # cells exactly as the document's own table holds them
-    ctx = MatchContext(template=template, structured=structured, settings=settings, earlier=placed, year=year)
+    spans = {name: (r.start, r.end) for name, r in by_name.items()}
+    ctx = MatchContext(
+        template=template,
+        structured=structured,
+        settings=settings,
+        earlier=placed,
+        text=doc.text,
+        regions=spans,
+        year=year,
+    )
     for name, matcher in MATCHERS.items():
         region = by_name.get(name)
         rows: list[DataRow] = []
         if region is not None:
             grid = build(doc.text, region)
+            if not structured and glued(doc.text, region.start, region.end, name):
+                grid.layout = "runs"  # cells run together: cut by the arithmetic, not split by whitespace
+                matcher = RUN_MATCHERS[name]
             trace.grids[name] = grid
             rows = data_rows(grid, structured)
         trace.rows[name] = rows

@@ -14,9 +14,11 @@ from typing import Any, Optional
 from pydantic import BaseModel, Field
 
 from .model import Report
+from .status import FindingKind
 from .template import TABLES, TEMPLATES
 
 META_FIELDS = ("title", "organization", "year", "template")
+OPTIONAL_META = ("publisher", "published", "source_url")  # scored where the gold gives them
 
 
 class FieldResult(BaseModel):
@@ -109,13 +111,13 @@ def compare(report: Report | dict[str, Any], gold: dict[str, Any], name: str = "
         if status == "correct" and rv is not None and (prov.get(key) or {}).get("method") == "inferred":
             c.inferred += 1
         score.fields.append(FieldResult(key=key, gold=gv, got=rv, status=status))
-    for f in META_FIELDS:
+    for f in META_FIELDS + tuple(k for k in OPTIONAL_META if k in (gold.get("meta") or {})):
         gv = (gold.get("meta") or {}).get(f)
         rv = (got.get("meta") or {}).get(f)
         status = "correct" if _same(gv, rv) else ("missing" if rv is None else "wrong")
         setattr(score.meta, status, getattr(score.meta, status) + 1)
         score.fields.append(FieldResult(key=f"meta.{f}", gold=gv, got=rv, status=status))
-    score.rules_pass = not any(f.get("kind") == "arithmetic" for f in got.get("findings") or [])
+    score.rules_pass = not any(f.get("kind") == FindingKind.ARITHMETIC for f in got.get("findings") or [])
     return score
 
 

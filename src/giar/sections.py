@@ -14,7 +14,15 @@ from functools import cache
 from typing import NamedTuple, Optional
 
 from .model import Region
-from .template import ANNUAL_REPORT, REPORT_TITLE, TABLE_CONTENT, TEMPLATES, TEXT_SECTIONS, YEAR_CHAR
+from .template import (
+    ANNUAL_REPORT,
+    INLINE_HEADING_ORDINAL,
+    REPORT_TITLE,
+    TABLE_CONTENT,
+    TEMPLATES,
+    TEXT_SECTIONS,
+    YEAR_CHAR,
+)
 
 _MAX_HEADING = 48
 
@@ -23,6 +31,20 @@ _CONTENT = {name: re.compile(pattern) for name, pattern in TABLE_CONTENT.items()
 _TABLE_HEADINGS = {
     name: (spec.heading,) + spec.heading_aliases for name, spec in TEMPLATES["2021"].tables.items()
 }
+_LONG_LINE = 300  # a line this long is prose or a page dumped without its line breaks, never one heading
+_INLINE_HEADING = re.compile(
+    INLINE_HEADING_ORDINAL
+    + "(?:"
+    + "|".join(
+        re.escape(w)
+        for w in sorted(
+            {spec.heading for spec in TEMPLATES["2021"].tables.values()} | {w for ws in TEXT_SECTIONS.values() for w in ws},
+            key=len,
+            reverse=True,
+        )
+    )
+    + ")"
+)
 
 
 class Line(NamedTuple):
@@ -101,9 +123,29 @@ def report_end(text: str) -> Optional[Line]:
     return None
 
 
+def split_inline_headings(all_lines: list[Line]) -> list[Line]:
+    """A page dumped without its line breaks (a web archiver's text) prints its section headings inside one
+    long line: each such heading becomes a line of its own, offsets kept, so headings are found as anywhere."""
+    out: list[Line] = []
+    for line in all_lines:
+        if len(line.text) <= _LONG_LINE:
+            out.append(line)
+            continue
+        pos = 0
+        for m in _INLINE_HEADING.finditer(line.text):
+            for a, b in ((pos, m.start()), (m.start(), m.end())):
+                if a < b:
+                    piece = line.text[a:b]
+                    out.append(Line(line.start + a, line.start + b, piece, _squash(piece) if b - a <= 2 * _MAX_HEADING else piece))
+            pos = m.end()
+        rest = line.text[pos:]
+        out.append(Line(line.start + pos, line.end, rest, _squash(rest) if len(rest) <= 2 * _MAX_HEADING else rest))
+    return out
+
+
 def locate(text: str) -> list[Region]:
     """Regions for overview, the three tables, problems and other, in document order; absent ones omitted."""
-    all_lines = lines(text)
+    all_lines = split_inline_headings(lines(text))
     short = [l for l in all_lines if 0 < len(l.squashed) <= _MAX_HEADING]
     starts = [l.start for l in all_lines]
     regions: list[Region] = []
@@ -175,8 +217,11 @@ def _near(text: str, heading: Line, content: Line) -> bool:
 
 
 def body(text: str, region: Region) -> str:
-    """A text section without its heading line."""
+    """A text section without its heading line (or its inline heading, in a page dumped on one line)."""
+    inline = _INLINE_HEADING.match(text, region.start, region.end)
     nl = text.find("\n", region.start, region.end)
+    if inline is not None and (nl < 0 or nl - region.start > _LONG_LINE):
+        return text[inline.end() : region.end].strip()
     start = region.end if nl < 0 else nl + 1
     return text[start : region.end].strip()
 

@@ -1,13 +1,29 @@
-"""Typed status: the only thing stages read from each other about how a value or a row was obtained.
+"""Typed status: the only thing stages read from each other about how a value or a row was obtained, and the
+one word a person reads about a whole report.
 
 A stage never looks at another stage's message text or at repair-name strings: it looks at a
 :class:`FindingKind` and at a row's :class:`RowStatus`. Rewording a message therefore cannot change what is
 nulled, inferred or sent to a model.
+
+:func:`report_status` sums a report up in one word, the same in the review page and the batch summary:
+
+- ``failed``: the document could not be read (a :class:`giar.batch.Failure`, not a Report);
+- ``inconsistent``: a table's arithmetic is broken (as printed, or as read);
+- ``partial``: a template cell is null;
+- ``repaired``: every cell has a value, but some needed more than reading a well-formed table: a named repair,
+  the arithmetic (inferred), the LLM or a person;
+- ``clean``: every cell read as printed, every rule holds.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
+
+from .template import TEMPLATES
+
+if TYPE_CHECKING:
+    from .model import Report
 
 
 class FindingKind(StrEnum):
@@ -29,9 +45,11 @@ class FindingKind(StrEnum):
     TEMPLATE = "template"  # how the template was decided, when not from the tables
     FORMAT = "format"  # the file could not be read as its format
     ENCODING = "encoding"  # the text's encoding was guessed
+    NARRATIVE = "narrative"  # what the narrative states disagrees with what the tables print
     REPAIR = "repair"  # tables that would go to the LLM repair (none configured)
     LLM = "llm"  # what the LLM repair did or why it did not
     NOT_RECORDED = "not_recorded"  # bench replay: no recorded LLM exchange for this document
+    HUMAN = "human"  # a person's correction or confirmation (giar.corrections), or one not applied
 
 
 class RowStatus(StrEnum):
@@ -69,3 +87,40 @@ UNCERTAIN_REPAIRS = {
     RowStatus.BLANK_CELL: "blank_cell_in_text_row",
     RowStatus.OFF_COLUMNS: "off_usual_columns",
 }
+
+
+# --- one word per report -------------------------------------------------------------------------------
+
+Status = Literal["clean", "repaired", "inconsistent", "partial", "failed"]
+STATUSES: tuple[Status, ...] = ("clean", "repaired", "inconsistent", "partial", "failed")
+
+# How a well-formed table line is cut into cells (grid.py, match/cells.py): every document needs one of these,
+# so they are the reading itself, not a repair of it. Counting them would leave no report clean.
+LAYOUT_STEPS = frozenset({"split_tabs", "split_pipes", "split_spaces", "split_trailing_numbers", "choose_value_columns"})
+REPAIR_FINDINGS = frozenset({FindingKind.INFERRED, FindingKind.REPAIRED, FindingKind.LLM})
+
+
+def repairs_of(steps: list[str]) -> list[str]:
+    """The named repairs among a value's reading steps (layout steps left out)."""
+    return [r for r in steps if r not in LAYOUT_STEPS]
+
+
+def null_cells(report: Report) -> list[str]:
+    """Template cells without a value (every cell, when no template was recognised)."""
+    tmpl = TEMPLATES.get(report.meta.template or "")
+    if tmpl is None:
+        return ["*"]
+    return [k for k in tmpl.keys() if report.value(k) is None]
+
+
+def report_status(report: Report) -> Status:
+    kinds = {f.kind for f in report.findings}
+    if FindingKind.ARITHMETIC in kinds:
+        return "inconsistent"
+    if null_cells(report):
+        return "partial"
+    if any(p.method != "rules" or repairs_of(p.repairs) for p in report.provenance.values()):
+        return "repaired"
+    if kinds & REPAIR_FINDINGS:
+        return "repaired"
+    return "clean"

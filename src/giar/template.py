@@ -22,6 +22,7 @@ class Column:
     label: str
     kind: Literal["count", "signed", "amount"] = "count"
     unit: str = ""  # the unit the contract keeps an amount in (万元); counts have none
+    said: tuple[str, ...] = ()  # verbs the narrative uses when it states this column's number (制发…62件)
     aliases: tuple[str, ...] = ()  # other wording of its header cell seen in real reports
 
 
@@ -92,9 +93,9 @@ def _table_keys(spec: TableSpec) -> tuple[str, ...]:
 # --- section 二 ----------------------------------------------------------------------------------------
 
 _C2019_ART1 = (
-    Column("new_made", "本年新制作数量"),
-    Column("new_published", "本年新公开数量"),
-    Column("total_published", "对外公开总数量"),
+    Column("new_made", "本年新制作数量", said=("新制作", "制作", "制发", "印发")),
+    Column("new_published", "本年新公开数量", said=("新公开",)),
+    Column("total_published", "对外公开总数量", said=("对外公开总", "累计公开")),
 )
 _C2019_ITEMS = (
     Column("previous_count", "上一年项目数量"),
@@ -103,7 +104,7 @@ _C2019_ITEMS = (
 )
 _C2019_FEES = _C2019_ITEMS[:2]
 _C2019_PROC = (
-    Column("projects", "采购项目数量"),
+    Column("projects", "采购项目数量", said=("采购项目",)),
     Column("amount_wan", "采购总金额（单位：万元，保留4位小数）", "amount", "万元"),
 )
 ART = {n: f"第二十条第（{n}）项" for n in ("一", "五", "六", "八", "九")}
@@ -120,9 +121,9 @@ ACTIVE_2019 = (
 )
 
 _C2021_ART1 = (
-    Column("issued", "本年制发件数"),
-    Column("repealed", "本年废止件数"),
-    Column("in_force", "现行有效件数"),
+    Column("issued", "本年制发件数", said=("制发", "印发", "出台")),
+    Column("repealed", "本年废止件数", said=("废止",)),
+    Column("in_force", "现行有效件数", said=("现行有效",)),
 )
 _C2021_DEC = (Column("decisions", "本年处理决定数量"),)
 ACTIVE_2021 = (
@@ -152,10 +153,9 @@ APPLICANTS = (
 TOTAL = "总计"
 SUBTOTAL = "合计"
 REQUEST_COLUMNS = APPLICANTS + (Column("total", TOTAL, aliases=(SUBTOTAL,)),)
-# the header cells of table 三 that are not columns: the national template's fixed wording
-APPLICANT_HEAD = "申请人情况"
-LEGAL_PERSONS = "法人或其他组织"
-REQUESTS_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+APPLICANT_HEAD = "申请人情况"  # printed over the applicant columns
+LEGAL_PERSONS = "法人或其他组织"  # printed over the five columns after 自然人
+REQUESTS_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"  # over the row labels
 REQUEST_HEADER: HeaderLayout = (
     ColumnGroup(APPLICANT_HEAD, (APPLICANTS[0], ColumnGroup(LEGAL_PERSONS, APPLICANTS[1:]), REQUEST_COLUMNS[-1])),
 )
@@ -230,6 +230,11 @@ REVIEW_HEADER: HeaderLayout = (
     ColumnGroup(REVIEW_GROUPS[1].group, tuple(ColumnGroup(g.label, REVIEW_COLUMNS) for g in REVIEW_GROUPS[1:])),
 )
 
+# Header words printed above the rows and columns (the review page lays the tables out as printed).
+CONTENT_HEADER = "信息内容"  # 二: the label column of each article's block
+APPLICANT_HEADER = "申请人情况"  # 三: over the seven applicant columns
+ORGANIZATIONS_HEADER = "法人或其他组织"  # 三: over the five columns after 自然人
+
 # --- the tables ----------------------------------------------------------------------------------------
 
 _ACTIVE_HEADING = ("主动公开政府信息情况", ("主动公开政府信息", "主动公开"))
@@ -269,6 +274,9 @@ TEXT_SECTIONS = {
     "problems": ("存在的主要问题及改进情况", "存在的主要问题", "主要问题及改进"),
     "other": ("其他需要报告的事项", "其他需要报告"),
 }
+# a section heading printed inside a long line (a page dumped without its line breaks): its ordinal, then
+# the heading's words
+INLINE_HEADING_ORDINAL = r"[一二三四五六][、.．]\s*"
 SECTION_ORDER = ("overview", "active_disclosure", "requests", "review_litigation", "problems", "other")
 SECTION_ORDINALS = ("一", "二", "三", "四", "五", "六")
 
@@ -345,6 +353,10 @@ TABLE_CONTENT = {
     "review_litigation": r"结[ \t]*果[ \t]*维[ \t]*持|尚[ \t]*未[ \t]*审[ \t]*结|复议后起诉|未经复议",
 }
 
+# numbers the narrative states: a count and its measure word (62件, 135个, 3项)
+NARRATIVE_COUNT = r"(\d+)\s*(?:件|个|项|份|部)"
+SENTENCE_END = "。；;！!？?\n"
+
 # --- the title -----------------------------------------------------------------------------------------
 
 YEAR = r"(20\d\d)\s*年"
@@ -354,7 +366,18 @@ WORK_REPORT = "工作报告"
 REPORT_TITLE = r"(?:政府信息公开|政务公开).{0,8}年度报告$"  # a line that opens a report
 # the title's fixed tail, after the body's name and the year
 TITLE_TAIL = r"(?:政府)?信息公开(?:工作)?(?:年度)?报告$|政务公开(?:工作)?(?:年度)?报告$|年度报告$"
-TITLE_PREFIX = "关于"  # "关于…的报告": not part of the body's name
+TITLE_PREFIX = "关于"
+YEAR_OF_REPORT = r"(20\d\d)\s*年度?"  # the year in a title, with 年度 ("2024年度…年度报告")
+# the header block a web archiver writes on top of a saved page: field -> the label it prints
+ARCHIVE_HEADER = {
+    "title": "标题",
+    "published": "发布时间",
+    "number": "文号",
+    "publisher": "发布机构",
+    "column": "栏目",
+    "source_url": "原文链接",
+}
+DATE = r"(20\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"  # 2020-01-20, 2020年1月20日  # "关于…的报告": not part of the body's name
 # the statistics period the narrative states ("统计期限自2021年1月1日起"): the year reported on
 STATISTICS_PERIOD = r"(?:统计(?:时限|期限|周期|时间)|数据统计)[^。\n]{0,12}?(20\d\d)\s*年\s*1\s*月\s*1\s*日"
 
@@ -366,9 +389,8 @@ OTHER_WORD = "其他"  # the old single （六）其他处理 row says it
 
 # --- table headers: cells that are neither a column nor a group ------------------------------------------------
 
-INFO_CONTENT = "信息内容"  # first header cell of every 第二十条 sub-table (over the row labels)
 # words of header cells over the row labels or beside the columns (notes, units, the label column's title)
-HEADER_NOISE = ("勾稽关系", INFO_CONTENT, "栏次", "行次", "序号", "项目", "类别", "单位", "指标", "名称")
+HEADER_NOISE = ("勾稽关系", CONTENT_HEADER, "栏次", "行次", "序号", "项目", "类别", "单位", "指标", "名称")
 
 # --- rows that number the columns (栏次) ----------------------------------------------------------------------
 # a row under the header that numbers the columns (1 2 3 …, 1–5 again for each group of 四) or the label

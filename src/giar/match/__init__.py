@@ -17,6 +17,7 @@ from .active import match_active
 from .cells import Placed
 from .requests import match_requests
 from .review import match_review
+from .runs import glued, match_active_runs, match_requests_runs, match_review_runs
 from .settings import DEFAULT, MatchContext, MatchSettings
 
 Matcher = Callable[[list[DataRow], TableSpec, MatchContext], Placed]
@@ -28,4 +29,11 @@ MATCHERS: dict[str, Matcher] = {
     "review_litigation": match_review,
 }
 
-__all__ = ["DEFAULT", "MATCHERS", "MatchContext", "MatchSettings", "Matcher", "Placed"]
+# a table dumped with its cells run together (a web archiver's text) is cut by the template's arithmetic
+RUN_MATCHERS: dict[str, Matcher] = {
+    "active_disclosure": match_active_runs,
+    "requests": match_requests_runs,
+    "review_litigation": match_review_runs,
+}
+
+__all__ = ["DEFAULT", "MATCHERS", "RUN_MATCHERS", "MatchContext", "MatchSettings", "Matcher", "Placed", "glued"]

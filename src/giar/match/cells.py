@@ -16,6 +16,17 @@ from ..status import UNCERTAIN_REPAIRS, FindingKind, RowStatus
 from ..template import WAN_YUAN, YUAN, RowSpec, Rule
 
 
+@dataclass(frozen=True)
+class RunCut:
+    """How one run of digits whose cells ran together was cut (or why it was not)."""
+
+    key: str  # table.row
+    run: str  # the run as printed
+    span: tuple[int, int]
+    cuts: int  # how many cuts keep the row's rule
+    how: str  # one_cut, column_sums, common_cells, ambiguous, header
+
+
 @dataclass
 class Placed:
     """Values placed on template keys for one table, with their provenance, status and what was noticed."""
@@ -30,6 +41,7 @@ class Placed:
     # printed sums of several template rows (a 2021 table printing one （六）其他处理 row): extra equations
     sums: dict[str, Number] = field(default_factory=dict)
     sum_rules: list[Rule] = field(default_factory=list)
+    cuts: list[RunCut] = field(default_factory=list)  # run-together rows: how each run was cut (giar inspect)
 
     def note(self, kind: FindingKind, message: str, key: Optional[str] = None) -> None:
         self.findings.append(Finding(kind=kind, message=message, key=key))

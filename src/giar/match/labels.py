@@ -14,6 +14,7 @@ from typing import Optional
 from rapidfuzz import fuzz
 
 from ..grid import DataRow
+from ..model import Cell, Row
 from ..template import TEMPLATES, RowSpec
 
 _NOISE = re.compile(r"[\s#*|()（）\[\]【】、.．,，:：;；\"“”'‘’·\-—_/]+")
@@ -101,10 +102,51 @@ def _candidates(row: DataRow) -> Candidates:
     label = row.label
     out: Candidates = [(own(row), None)]
     if after:
+        columns = column_join(row)  # first: where both read the same, the column-wise join is the evidence
+        if columns is not None:
+            out.append((core(norm(columns)), "join_label_fragments:columns"))
         out.append((core(norm(label + after)), "join_label_fragments:after"))
     if before:
         out.append((core(norm(before + label)), "join_label_fragments:before"))
     return [(t, how) for t, how in out if t]
+
+
+_X_TOLERANCE = 3  # characters: a fragment this close to a label column's start is in that column
+
+
+def _x(row: Row, cell: Cell, index: int) -> int:
+    """A cell's column: its index between tabs, or its offset from the line's start in space-aligned text."""
+    return index if "split_tabs" in row.repairs or row.start < 0 else cell.span[0] - row.start
+
+
+def column_join(row: DataRow) -> Optional[str]:
+    """A narrow label column wraps each label over the lines after its numbers, group label and row label
+    side by side (``三、本(一)予  0 0 …`` then ``年度办理  以公开`` then ``结果``): join the fragments column by
+    column. Only short lines whose every fragment stands in the label columns continue the row; the first
+    other line (a caption, a header, the next row) ends it. None when nothing joins."""
+    first = row.row
+    tabs = "split_tabs" in first.repairs or first.start < 0
+    cols: dict[int, list[str]] = {}
+    widest = 0
+    for i, c in enumerate(first.cells):
+        if c in row.label_cells and c.text:
+            cols[_x(first, c, i)] = [c.text]
+            widest = max(widest, len(c.text))
+    if not cols or not row.value_cells:
+        return None
+    values_at = _x(first, row.value_cells[0], first.cells.index(row.value_cells[0]))
+    joined = False
+    for r in row.after:
+        frags = [(_x(r, c, i), c.text) for i, c in enumerate(r.cells) if c.text]
+        if not frags or any(len(t) > widest + 1 or x >= values_at for x, t in frags):
+            break
+        for x, t in frags:
+            near = [k for k in cols if abs(k - x) <= (0 if tabs else _X_TOLERANCE)]
+            cols.setdefault(near[0] if near else x, []).append(t)
+        joined = True
+    if not joined:
+        return None
+    return "".join("".join(cols[k]) for k in sorted(cols))
 
 
 def best_label(
@@ -118,3 +160,28 @@ def best_label(
             if v > best:
                 best, best_how = v, how
     return best, best_how
+
+
+Scored = tuple[float, int, int, Optional[str]]  # (fit, printed row, template row, how the label was read)
+
+
+def by_label(rows: list[DataRow], specs: tuple[RowSpec, ...], min_fit: float) -> tuple[list[Scored], list[Scored]]:
+    """Rows that are matched by label alone (section 二, which reports reorder): every (row, template row)
+    pair fitting at least ``min_fit``, best first, and from them a one-to-one assignment taken greedily.
+
+    Returns (assigned, scored): the caller checks the assignment against the rest (a row printed twice)."""
+    scored = sorted(
+        ((fit, i, j, how) for i, row in enumerate(rows) for j, rspec in enumerate(specs)
+         for fit, how in [best_label(row, rspec)] if fit >= min_fit),
+        key=lambda s: -s[0],
+    )  # fmt: skip
+    used_rows: set[int] = set()
+    used_specs: set[int] = set()
+    assigned = []
+    for fit, i, j, how in scored:
+        if i in used_rows or j in used_specs:
+            continue
+        used_rows.add(i)
+        used_specs.add(j)
+        assigned.append((fit, i, j, how))
+    return assigned, scored

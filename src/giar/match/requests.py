@@ -23,7 +23,7 @@ from ..template import (
 )
 from .cells import Placed, choose_window, label_cols, missing, place_row, unplaceable, usual_lengths, usual_starts
 from .columns import HeaderReading, arrange_row, report, table_header
-from .labels import Candidates, bare, best_label, candidates, fit, norm, own, similarity, targets
+from .labels import Candidates, bare, best_label, candidates, column_join, core, fit, norm, own, similarity, targets
 from .settings import MatchContext, MatchSettings
 from .years import this_years
 
@@ -158,7 +158,8 @@ def _split_other(out: Placed, fits: list[DataRow], spec: TableSpec, st: MatchSet
             continue
         cands = candidates(row)
         best = max(((best_label(row, sub, cands)[0], sub) for sub in _SUBROWS), key=lambda x: x[0])
-        if len(own(row)) >= 2 and best[0] >= st.subrow_fit and best[0] > best_label(row, _AGGREGATE, cands)[0] + st.subrow_margin:
+        rival = max(best_label(row, r, cands)[0] for r in (_AGGREGATE, *spec.rows))  # e.g. 2.其他法律行政法规禁止公开
+        if len(own(row)) >= 2 and best[0] >= st.subrow_fit and best[0] > rival + st.subrow_margin:
             tmp = Placed()
             cells, unread = arrange_row(header, row.value_cells, best[1].columns)
             if place_row(tmp, "requests", best[1], cells, list(row.row.repairs), unread=unread):
@@ -237,9 +238,13 @@ def match_requests(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> P
             continue
         repairs = list(row.row.repairs) + ([how] if how else [])
         status = RowStatus.CLEAN
-        if bare(row) < 2:  # no label of its own: fragments nearby or position decided
-            status = RowStatus.BY_POSITION
-            repairs.append("placed_by_position")
+        if bare(row) < 2:  # no label of its own: position decided, unless its wrapped label is under it
+            if _by_columns(row, rspec, st):
+                if "join_label_fragments:columns" not in repairs:
+                    repairs.append("join_label_fragments:columns")
+            else:
+                status = RowStatus.BY_POSITION
+                repairs.append("placed_by_position")
         cells, chose = choose_window(row, width, True, starts, arrange)
         if cells is None or row.mixed:
             unplaceable(out, "requests", rspec, row)
@@ -266,6 +271,13 @@ def match_requests(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> P
         if tj not in matched and f"requests.{rspec.key}.total" not in out.values:
             missing(out, "requests", rspec, "row not found in the document")
     return out
+
+
+def _by_columns(row: DataRow, rspec: RowSpec, st: MatchSettings) -> bool:
+    """Placed by its own label after all: fragments joined column by column under it (a narrow label column)
+    that fit its row well."""
+    joined = column_join(row)
+    return joined is not None and fit(core(norm(joined)), targets(rspec)) >= st.diagonal_fit
 
 
 def _misfit(row: DataRow, rspec: RowSpec, spec: TableSpec, st: MatchSettings) -> Optional[str]:

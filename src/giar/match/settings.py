@@ -54,3 +54,5 @@ class MatchContext:
     settings: MatchSettings = DEFAULT
     earlier: Any = None  # the tables matched before this one (dict[str, Placed]): 四 may look in 三's spare rows
     year: Optional[int] = None  # the year the report is on: a table captioned with another year is not read
+    text: str = ""  # the document's text, for matchers that read a region's text itself (run-together tables)
+    regions: Any = None  # table name -> (start, end) of its region in text

@@ -8,6 +8,7 @@ from typing import Union
 
 from ..errors import ReadError
 from ..model import Document
+from .ideographs import map_ideographs
 from .text import is_markdown, normalize, read_text
 
 Source = Union[str, bytes, Path]
@@ -37,10 +38,13 @@ def load(source: Source, name: str | None = None) -> tuple[bytes | str, str]:
 
 
 def read(source: Source, name: str | None = None) -> Document:
+    """The document as text, whatever its format; radicals a PDF producer put for ideographs are mapped back
+    (here, after every reader, so every format gets it)."""
     data, name = load(source, name)
     digest = hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
     doc = _read(data, name)
     doc.sha256 = digest
+    doc.text = map_ideographs(doc.text)
     return doc
 
 

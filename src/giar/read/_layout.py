@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Optional, TypeVar
 
-from ..model import TextRun
+from ..model import Mark
 from .text import normalize
 
 T = TypeVar("T")
@@ -54,6 +54,11 @@ def clean(text: str) -> str:
         return "" if b and is_cjk(a) and is_cjk(b) else " "
 
     return _WS.sub(repl, text)
+
+
+def has_text(el: Any) -> bool:
+    """Does an XML element (lxml) hold any text other than whitespace, at any depth?"""
+    return any(t.strip() for t in el.itertext())
 
 
 def join_pieces(a: str, b: str) -> str:
@@ -129,11 +134,13 @@ def expand(spans: Iterable[Span[T]], n_rows: Optional[int] = None) -> list[list[
 
 @dataclass
 class Piece:
-    """A stretch of output text, optionally tied to a place on a PDF page."""
+    """A stretch of output text, optionally tied to a place on a PDF page, with the named repairs its reading
+    needed (struck text skipped, a tracked insertion kept …): they become the Document's marks."""
 
     text: str
     page: Optional[int] = None
     bbox: Optional[tuple[float, float, float, float]] = None
+    repairs: tuple[str, ...] = ()
 
 
 Line = list[Piece]  # a paragraph line: its pieces are concatenated; a table row: its pieces are cells
@@ -146,10 +153,19 @@ class Block:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def assemble(blocks: Iterable[Block]) -> tuple[str, list[TextRun]]:
-    """Blocks → text (blank line between blocks, TAB between cells) and a TextRun for each placed piece."""
+def assemble(blocks: Iterable[Block]) -> tuple[str, list[dict[str, Any]]]:
+    """Blocks → text (blank line between blocks, TAB between cells) and a TextRun's fields for each placed piece
+    (``Document(runs=...)`` validates them all in one pass, several times faster than a model each: a PDF page
+    has a hundred)."""
+    text, runs, _ = assemble_marked(blocks)
+    return text, runs
+
+
+def assemble_marked(blocks: Iterable[Block]) -> tuple[str, list[dict[str, Any]], list[Mark]]:
+    """:func:`assemble`, and a Mark for each repair of each piece, over that piece's text."""
     out: list[str] = []
-    runs: list[TextRun] = []
+    runs: list[dict[str, Any]] = []
+    marks: list[Mark] = []
     pos = 0
 
     def emit(s: str) -> None:
@@ -175,8 +191,10 @@ def assemble(blocks: Iterable[Block]) -> tuple[str, list[TextRun]]:
                 start = pos
                 emit(piece.text)
                 if piece.page is not None and piece.bbox is not None and piece.text:
-                    runs.append(TextRun(start=start, end=pos, page=piece.page, bbox=piece.bbox))
+                    runs.append({"start": start, "end": pos, "page": piece.page, "bbox": piece.bbox})
+                if piece.repairs and piece.text:
+                    marks.extend(Mark(start=start, end=pos, repair=name) for name in piece.repairs)
     if out:
         emit("\n")
-    return "".join(out), runs
+    return "".join(out), runs, marks
 

@@ -8,20 +8,23 @@ from typing import Optional
 from charset_normalizer import from_bytes
 
 from ..model import Document, Format
+from .ideographs import TABLE as _IDEOGRAPHS
 
 # One character in, one character out: full-width digits and the punctuation numbers use, and odd spaces.
 # Brackets and CJK punctuation stay as printed (labels keep their wording; matching normalises its own copy).
-_FULLWIDTH: dict[int, int | None] = {ord("０") + i: ord("0") + i for i in range(10)}
+_FULLWIDTH: dict[int, int | str | None] = {ord("０") + i: ord("0") + i for i in range(10)}
 _FULLWIDTH.update({ord(a): ord(b) for a, b in zip("＋－．％", "+-.%", strict=True)})
 _FULLWIDTH.update({ord(c): ord(" ") for c in "\u3000\xa0\u2002\u2003\u2009"})
 _FULLWIDTH[0xFEFF] = None
+_FULLWIDTH.update(_IDEOGRAPHS)  # radicals a PDF producer printed for ideographs (⾏ → 行): see ideographs.py
 
 
 _NEEDS = re.compile("[" + "".join(re.escape(chr(c)) for c in _FULLWIDTH) + "]")
 
 
 def normalize(text: str) -> str:
-    """Newlines to \\n and full-width digits/punctuation to ASCII, so numbers read the same everywhere."""
+    """Newlines to \\n, full-width digits/punctuation to ASCII and radicals to ideographs, so numbers and
+    labels read the same everywhere."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.translate(_FULLWIDTH) if _NEEDS.search(text) else text

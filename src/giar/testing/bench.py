@@ -165,6 +165,7 @@ def render(results: list[PathResult]) -> str:
         ("fields missing", lambda r: str(r.overall.missing)),
         ("  of correct: inferred", lambda r: str(r.overall.inferred)),
         ("meta fields correct", lambda r: f"{sum(d.meta.correct for d in r.docs)}/{sum(d.meta.total for d in r.docs)}"),
+        ("organization correct (documents)", lambda r: f"{sum(_org_ok(d) for d in r.docs)}/{len(r.docs)}"),
         ("documents fully correct", lambda r: f"{r.fully_correct}/{len(r.docs)}"),
         ("reports passing every rule", lambda r: f"{r.rules_pass}/{len(r.docs)}"),
         ("LLM calls / doc", lambda r: f"{r.llm_calls / max(1, len(r.docs)):.2f}"),
@@ -181,6 +182,23 @@ def render(results: list[PathResult]) -> str:
     sep = "|---|" + "---|" * len(results)
     body = ["| " + label + " | " + " | ".join(f(r) for r in results) + " |" for label, f in rows]
     return "\n".join([head, sep, *body])
+
+
+def _org_ok(d: DocScore) -> bool:
+    return any(f.key == "meta.organization" and f.status == "correct" for f in d.fields)
+
+
+def render_documents(results: list[PathResult]) -> str:
+    """Per document and path: fields correct/wrong/missing, and the organization as read (✓ where it is the
+    gold's)."""
+    lines = ["| document | path | correct/wrong/missing | organization |", "|---|---|---|---|"]
+    for r in results:
+        for d in r.docs:
+            o = d.overall
+            org = next((f for f in d.fields if f.key == "meta.organization"), None)
+            shown = "✓" if org and org.status == "correct" else f"✗ {org.got if org else None}"
+            lines.append(f"| {d.name} | {r.path} | {o.correct}/{o.wrong}/{o.missing} | {shown} |")
+    return "\n".join(lines)
 
 
 def _table_ctm(table: str, r: PathResult) -> str:
@@ -235,7 +253,9 @@ def run_bench(args: Any) -> int:
         encoding="utf-8",
     )
     (out / "bench.md").write_text(
-        f"# giar bench\n\n{len(fixtures)} fixtures.\n\n{render(results)}\n", encoding="utf-8"
+        f"# giar bench\n\n{len(fixtures)} fixtures.\n\n{render(results)}\n\n## Per document\n\n"
+        f"{render_documents(results)}\n",
+        encoding="utf-8",
     )
     print(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
     return 0

@@ -1,0 +1,517 @@
+"""Run-together tables: a web archiver that drops every tag writes each table row as one run of digits.
+
+``一、本年新收政府信息公开申请数量21710000218`` is 217, 1, 0, 0, 0, 0, 218: the cells are gone, so the numbers
+are cut out of the run by the template's own arithmetic. A cut is accepted only when it is the one cut that
+keeps the row's own rule (the six applicant columns sum to 总计; in 四 each group's four results sum to its
+总计), with no leading zeros unless the number is 0. Where a row of 三 cuts several ways, the column rules of
+SCHEMA (rules 1 and 3) may choose among its cuts, but only if exactly one choice for all such rows keeps every
+column rule (a source whose column sums are broken leaves them null). Rows of 二 have no arithmetic: a run
+that cuts more than one way is null, unless the narrative states one of its numbers and that settles the cut.
+
+Each number keeps its span over its own digits inside the run, and provenance names the repair
+(``cut_glued_run``, ``cut_by_column_sums``, ``cut_by_narrative``). The next row's label number glued to a
+row's last digit (``…3200000326.属于四类…``) belongs to the label.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..grid import DataRow
+from ..model import Cell, Row
+from ..narrative import Statement, statements
+from ..status import FindingKind, RowStatus
+from ..template import (
+    APPLICANTS,
+    LABEL_ORDINAL,
+    LEGAL_PERSONS,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    WAN_YUAN,
+    YUAN,
+    Column,
+    RowSpec,
+    Rule,
+    TableSpec,
+    rules,
+)
+from ..template import (
+    TABLES as MATCHED_TABLES,
+)
+from .cells import Placed, RunCut, missing, place_row
+from .labels import by_label, norm
+from .requests import _misfit, align
+from .settings import MatchContext
+
+# a run: digits, possibly with spaces (cells that held &nbsp;), a decimal point or a sign inside
+_RUN = re.compile(r"[-+]?\d(?:[\d .\-+]*\d)?")
+_ORDINAL = re.compile(LABEL_ORDINAL.lstrip("^"))
+_CJK_THEN_DIGITS = r"[\u4e00-\u9fff）)”\"]\s?"
+MAX_CUTS = 64  # more readings than this are counted, not listed
+MAX_COMBINATIONS = 4096  # choices across the doubtful rows of 三 tried against the column rules
+
+
+@dataclass
+class Run:
+    """One run of digits and the label text printed before it."""
+
+    label: str
+    label_span: tuple[int, int]
+    text: str  # the run as printed
+    span: tuple[int, int]
+    chars: str  # the run without spaces
+    pos: tuple[int, ...]  # the offset of each of chars in the document
+    unit: Optional[str] = None  # 元 / 万元 printed right after the run
+
+
+def glued(text: str, start: int, end: int, table: str) -> bool:
+    """Is this region a table dumped with its cells run together (whole rows glued to their labels, on a few
+    lines)? A table with its cells on lines of their own never is."""
+    region = text[start:end]
+    if sum(1 for line in region.split("\n") if line.strip()) > 4:
+        return False
+    if table == "requests":
+        return len(re.findall(_CJK_THEN_DIGITS + r"\d[\d ]{5,}\d", region)) >= 3
+    if table == "review_litigation":
+        return re.search(_CJK_THEN_DIGITS + r"\d[\d ]{13,}\d", region) is not None
+    return len(re.findall(_CJK_THEN_DIGITS + r"\d{3,}", region)) >= 2
+
+
+def runs(text: str, start: int, end: int) -> list[Run]:
+    """The region as label, run, label, run …; a digit followed by '.' and a word opens the next label."""
+    out: list[Run] = []
+    label_start = start
+    for m in _RUN.finditer(text, start, end):
+        a, b = m.span()
+        nxt = text[b : b + 2]
+        if len(nxt) == 2 and nxt[0] in ".．" and not nxt[1].isdigit() and not nxt[1].isspace():
+            b -= 1  # "…00000002.其他": the last digit is the next row's number
+            while b > a and text[b - 1] == " ":
+                b -= 1
+            if b <= a or not text[b - 1].isdigit():
+                continue
+        raw = text[a:b]
+        pos = tuple(a + i for i, ch in enumerate(raw) if ch != " ")
+        chars = "".join(text[p] for p in pos)
+        after = text[b : b + 2].lstrip()
+        unit = WAN_YUAN if after.startswith(WAN_YUAN) else YUAN if after.startswith(YUAN) else None
+        out.append(Run(text[label_start:a], (label_start, a), raw, (a, b), chars, pos, unit))
+        label_start = b
+    return out
+
+
+# --- cutting ---------------------------------------------------------------------------------------------
+
+
+def _part_ok(part: str, col: Column) -> bool:
+    """A number as a cell would print it: no leading zero unless it is 0; a sign only on a signed column;
+    a decimal point only in an amount."""
+    body = part
+    if col.kind == "signed" and body[:1] in "-+":
+        body = body[1:]
+    if not body or not body[0].isdigit() or not body[-1].isdigit():
+        return False
+    if col.kind == "amount" and body.count(".") == 1:
+        whole = body.split(".")[0]
+        return whole.isdigit() and (whole == "0" or whole[0] != "0")
+    return body.isdigit() and (body == "0" or body[0] != "0")
+
+
+def _value(part: str, col: Column) -> int | float:
+    return float(part) if "." in part else int(part)
+
+
+def cuts(chars: str, columns: tuple[Column, ...], summed: bool, limit: int = MAX_CUTS) -> list[tuple[str, ...]]:
+    """Every way to cut ``chars`` into one number per column; with ``summed``, only those whose first numbers
+    add up to the last (a row of 三, a group of 四)."""
+    n = len(columns)
+    out: list[tuple[str, ...]] = []
+
+    def rec(i: int, k: int, acc: list[str]) -> None:
+        if len(out) > limit:
+            return
+        if k == n - 1:
+            part = chars[i:]
+            if part and _part_ok(part, columns[k]):
+                if summed and sum(int(p) for p in acc) != int(part):
+                    return
+                out.append((*acc, part))
+            return
+        for j in range(i + 1, len(chars) - (n - 1 - k) + 1):
+            part = chars[i:j]
+            if not _part_ok(part, columns[k]):
+                if part[:1].isdigit() and part[0] == "0" and j > i + 1:
+                    break  # a leading zero only grows
+                continue
+            rec(j, k + 1, [*acc, part])
+
+    if summed and not chars.isdigit():
+        return []
+    rec(0, 0, [])
+    return out
+
+
+def review_cuts(chars: str, limit: int = MAX_CUTS) -> list[tuple[str, ...]]:
+    """四: fifteen numbers, three groups of five whose first four sum to the fifth."""
+    out: list[tuple[str, ...]] = []
+    if not chars.isdigit():
+        return out
+
+    def rec(i: int, group: int, acc: tuple[str, ...]) -> None:
+        if len(out) > limit:
+            return
+        if group == len(REVIEW_GROUPS) - 1:
+            out.extend(acc + c for c in cuts(chars[i:], REVIEW_COLUMNS, True, limit))
+            return
+        for j in range(
+            i + len(REVIEW_COLUMNS), len(chars) - len(REVIEW_COLUMNS) * (len(REVIEW_GROUPS) - group - 1) + 1
+        ):
+            for c in cuts(chars[i:j], REVIEW_COLUMNS, True, limit):
+                rec(j, group + 1, acc + c)
+
+    rec(0, 0, ())
+    return out
+
+
+def _cells(run: Run, parts: tuple[str, ...]) -> list[Cell]:
+    """Each number as a cell whose span covers its own digits inside the run."""
+    out, i = [], 0
+    for part in parts:
+        a, b = run.pos[i], run.pos[i + len(part) - 1] + 1
+        out.append(Cell(part, (a, b)))
+        i += len(part)
+    return out
+
+
+def _printed(run: Run) -> str:
+    return run.text if len(run.text) <= 40 else run.text[:37] + "…"
+
+
+# --- headers: the printed column order -------------------------------------------------------------------
+
+
+def _order(header: str, labels: list[str]) -> list[int]:
+    """Indices of ``labels`` in the order the header prints them (longest labels claimed first)."""
+    flat = norm(header)
+    taken = [False] * len(flat)
+    found: list[tuple[int, int]] = []
+    for k in sorted(range(len(labels)), key=lambda k: -len(labels[k])):
+        lab = norm(labels[k])
+        at = 0
+        while (p := flat.find(lab, at)) >= 0:
+            if not any(taken[p : p + len(lab)]):
+                for q in range(p, p + len(lab)):
+                    taken[q] = True
+                found.append((p, k))
+            at = p + 1
+    return [k for _, k in sorted(found)]
+
+
+def request_columns(header: str) -> Optional[str]:
+    """Why the printed header of 三 does not give the template's column order, or None when it does.
+
+    The template prints 自然人, the group 法人或其他组织 over five columns, and 总计, so a flattened header reads
+    自然人 法人或其他组织 总计 商业企业 … 其他; the data follow in template order."""
+    labels = [c.label for c in APPLICANTS] + [LEGAL_PERSONS, REVIEW_COLUMNS[-1].label]
+    order = _order(header, labels)
+    if not order:
+        return None  # no header printed: position it is
+    group, total, natural = len(APPLICANTS), len(APPLICANTS) + 1, 0
+    top = [k for k in order if k in (natural, group, total)]
+    subs = [k for k in order if k not in (natural, group, total)]
+    if group in top:
+        expanded = [k for t in top for k in ((subs) if t == group else [t])]
+    else:
+        expanded = order
+    want = list(range(len(APPLICANTS))) + [total]
+    want_flat = [0, *range(1, len(APPLICANTS)), total]
+    if expanded in (want, want_flat) and sorted(order) == sorted(set(order)) and len(set(order)) >= len(labels) - 1:
+        return None
+    return f"its header prints the columns in another order or incompletely ({header.strip()[:60]})"
+
+
+# --- the matchers ------------------------------------------------------------------------------------------
+
+
+def _row_label(run: Run) -> tuple[str, tuple[int, int]]:
+    """A row's label without the header or caption printed before it (the first ordinal opens the label)."""
+    m = _ORDINAL.search(run.label)
+    if m is None or m.start() == 0:
+        return run.label, run.label_span
+    return run.label[m.start() :], (run.label_span[0] + m.start(), run.label_span[1])
+
+
+def _data_row(run: Run, i: int, label: Optional[str] = None) -> DataRow:
+    text, span = (label, run.label_span) if label is not None else _row_label(run)
+    cell = Cell(text.strip(), span)
+    return DataRow(Row(cells=[cell], line=i), [cell], [], [], [])
+
+
+def match_requests_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Placed:
+    text, (start, end) = ctx.text, ctx.regions[spec.name]
+    out = Placed()
+    out.repairs.append("cut_glued_runs")
+    found = [r for r in runs(text, start, end) if len(r.chars) >= len(spec.rows[0].columns)]
+    if found:
+        first = _ORDINAL.search(found[0].label)
+        doubt = request_columns(found[0].label[: first.start()] if first else "")
+        if doubt:
+            for rspec in spec.rows:
+                out.null_row("requests", rspec, RowStatus.AMBIGUOUS, f"not cut: {doubt}")
+            return out
+    drows = [_data_row(r, i) for i, r in enumerate(found)]
+    pairs = align(drows, spec.rows, ctx.settings)
+    options: dict[int, list[tuple[str, ...]]] = {}
+    placed_runs: dict[int, Run] = {}
+    for di, tj, _how in pairs:
+        rspec = spec.rows[tj]
+        why = _misfit(drows[di], rspec, spec, ctx.settings)
+        if why:
+            out.null_row(
+                "requests", rspec, RowStatus.UNMATCHED, f"the run labelled '{drows[di].label[:30]}' {why}; left null"
+            )
+            continue
+        run = found[di]
+        options[tj] = cuts(run.chars, rspec.columns, True)
+        placed_runs[tj] = run
+    chosen = _choose_by_columns(spec, ctx.template, options)
+    for tj, run in placed_runs.items():
+        rspec, fits = spec.rows[tj], options[tj]
+        repairs = ["cut_glued_run"]
+        key = f"requests.{rspec.key}"
+        if len(fits) == 1:
+            parts = fits[0]
+            out.cuts.append(RunCut(key, run.text, run.span, 1, "one_cut"))
+        elif tj in chosen:
+            parts = chosen[tj]
+            repairs.append("cut_by_column_sums")
+            out.cuts.append(RunCut(key, run.text, run.span, len(fits), "column_sums"))
+        else:
+            _ambiguous_run(out, "requests", rspec, run, len(fits), "the first six sum to the seventh")
+            out.cuts.append(RunCut(key, run.text, run.span, len(fits), "ambiguous"))
+            continue
+        if place_row(out, "requests", rspec, _cells(run, parts), repairs):
+            out.matched_rows += 1
+    for tj, rspec in enumerate(spec.rows):
+        if tj not in placed_runs and f"requests.{rspec.key}" not in out.status:
+            missing(out, "requests", rspec, "row not found in the document")
+    return out
+
+
+def _ambiguous_run(out: Placed, table: str, rspec: RowSpec, run: Run, n: int, rule: str) -> None:
+    many = f"more than {MAX_CUTS}" if n > MAX_CUTS else str(n)
+    how = "no cut" if n == 0 else f"{many} cuts"
+    out.null_row(
+        table,
+        rspec,
+        RowStatus.AMBIGUOUS,
+        f"the run '{_printed(run)}' has its cells run together and {how} into {len(rspec.columns)} numbers fit "
+        + (f"({rule})" if rule else "(the row has no arithmetic)")
+        + "; left null",
+    )
+
+
+def _column_rules(spec: TableSpec, template: str) -> list[Rule]:
+    return [r for r in rules(template) if r.name.startswith(("rule1:", "rule3:")) and r.lhs[0].startswith(spec.name)]
+
+
+def _choose_by_columns(
+    spec: TableSpec, template: str, options: dict[int, list[tuple[str, ...]]]
+) -> dict[int, tuple[str, ...]]:
+    """The one choice of cuts for the rows that cut several ways that keeps every column rule, if exactly one
+    does; nothing otherwise (a source whose column sums are broken gets no help from them)."""
+    doubtful = [tj for tj, fits in options.items() if 1 < len(fits) <= MAX_CUTS]
+    if not doubtful:
+        return {}
+    total = 1
+    for tj in doubtful:
+        total *= len(options[tj])
+    if total > MAX_COMBINATIONS:
+        return {}
+    base: dict[str, int] = {}
+    for tj, fits in options.items():
+        if len(fits) == 1:
+            for col, part in zip(spec.rows[tj].columns, fits[0]):
+                base[f"{spec.name}.{spec.rows[tj].key}.{col.key}"] = int(part)
+    checks = _column_rules(spec, template)
+    keep = []
+    for combo in itertools.product(*(options[tj] for tj in doubtful)):
+        values = dict(base)
+        for tj, parts in zip(doubtful, combo):
+            for col, part in zip(spec.rows[tj].columns, parts):
+                values[f"{spec.name}.{spec.rows[tj].key}.{col.key}"] = int(part)
+        evaluated = [r for r in checks if all(k in values for k in r.cells)]
+        involved = {k for r in evaluated for k in r.cells}
+        if not all(any(f"{spec.name}.{spec.rows[tj].key}." in k for k in involved) for tj in doubtful):
+            return {}  # a doubtful row no evaluable rule touches: the column rules cannot choose its cut
+        if all(sum(values[k] for k in r.lhs) == sum(values[k] for k in r.rhs) for r in evaluated):
+            keep.append(combo)
+            if len(keep) > 1:
+                return {}
+    return dict(zip(doubtful, keep[0])) if len(keep) == 1 else {}
+
+
+def match_review_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Placed:
+    text, (start, end) = ctx.text, ctx.regions[spec.name]
+    out = Placed()
+    out.repairs.append("cut_glued_runs")
+    n = len(REVIEW_GROUPS) * len(REVIEW_COLUMNS)
+    found = [r for r in runs(text, start, end) if len(r.chars) >= n]
+    if not found:
+        for g in REVIEW_GROUPS:
+            missing(out, "review_litigation", g, "its 15 numbers were not found")
+        return out
+    run = found[0]
+    doubt = _review_header(run.label)
+    fits = review_cuts(run.chars) if doubt is None else []
+    out.cuts.append(
+        RunCut(
+            "review_litigation",
+            run.text,
+            run.span,
+            len(fits),
+            "one_cut" if len(fits) == 1 and doubt is None else "header" if doubt else "ambiguous",
+        )
+    )
+    if doubt is not None or len(fits) != 1:
+        for g in REVIEW_GROUPS:
+            if doubt is not None:
+                out.null_row("review_litigation", g, RowStatus.AMBIGUOUS, f"not cut: {doubt}")
+            else:
+                _ambiguous_run(
+                    out, "review_litigation", g, run, len(fits), "each group's four results sum to its total"
+                )
+        return out
+    cells = _cells(run, fits[0])
+    k = len(REVIEW_COLUMNS)
+    for i, g in enumerate(REVIEW_GROUPS):
+        if place_row(out, "review_litigation", g, cells[k * i : k * i + k], ["cut_glued_run"]):
+            out.matched_rows += 1
+    return out
+
+
+def _review_header(header: str) -> Optional[str]:
+    """Why 四's printed header does not give the template's order (groups, then the five results of each)."""
+    groups = _order(header, [g.label for g in REVIEW_GROUPS])
+    if groups and groups != sorted(groups):
+        return "its header prints the groups in another order"
+    cols = _order(header, [c.label for c in REVIEW_COLUMNS])
+    k = len(REVIEW_COLUMNS)
+    if cols and (len(cols) % k or any(cols[i : i + k] != list(range(k)) for i in range(0, len(cols), k))):
+        return "its header prints the results in another order"
+    return None
+
+
+def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Placed:
+    text, (start, end) = ctx.text, ctx.regions[spec.name]
+    out = Placed()
+    out.repairs.append("cut_glued_runs")
+    st = ctx.settings
+    found = runs(text, start, end)
+    said = statements(text, spec, [span for name, span in ctx.regions.items() if name in MATCHED_TABLES])
+    column_words = sorted({re.split(r"[（(]", c.label)[0] for r in spec.rows for c in r.columns}, key=len, reverse=True)
+    drows, headers = [], []
+    for i, run in enumerate(found):
+        label, header = _after_header(run.label, column_words)
+        drows.append(_data_row(run, i, label))
+        headers.append(header)
+    assigned, _ = by_label(drows, spec.rows, st.active_fit)
+    used_rows = {j for _, _, j, _ in assigned}
+    for _fit, i, j, _how in assigned:
+        header = headers[i]
+        rspec, run = spec.rows[j], found[i]
+        doubt = _active_header(header, rspec)
+        if doubt:
+            out.null_row("active_disclosure", rspec, RowStatus.AMBIGUOUS, f"not cut: {doubt}")
+            continue
+        fits = cuts(run.chars, rspec.columns, False)
+        unit = YUAN if run.unit == YUAN else None
+        key = f"active_disclosure.{rspec.key}"
+        settled = _by_narrative(out, rspec, run, fits, said) if len(fits) > 1 else None
+        if settled is not None:
+            if place_row(out, "active_disclosure", rspec, _cells(run, settled), ["cut_glued_run", "cut_by_narrative"], unit):
+                out.matched_rows += 1
+            out.cuts.append(RunCut(key, run.text, run.span, len(fits), "narrative"))
+            continue
+        if len(fits) != 1:
+            _ambiguous_run(out, "active_disclosure", rspec, run, len(fits), "")
+            common = _place_common(out, rspec, run, fits, unit)
+            out.cuts.append(RunCut(key, run.text, run.span, len(fits), "common_cells" if common else "ambiguous"))
+            continue
+        out.cuts.append(RunCut(key, run.text, run.span, 1, "one_cut"))
+        if place_row(out, "active_disclosure", rspec, _cells(run, fits[0]), ["cut_glued_run"], unit):
+            out.matched_rows += 1
+    for j, rspec in enumerate(spec.rows):
+        if j not in used_rows:
+            missing(out, "active_disclosure", rspec, f"row '{rspec.label}' not found in the document")
+    return out
+
+
+def _by_narrative(
+    out: Placed, rspec: RowSpec, run: Run, fits: list[tuple[str, ...]], said: list[Statement]
+) -> Optional[tuple[str, ...]]:
+    """The one cut of the printed digits that agrees with every number the narrative states for this row, if
+    exactly one does (the values are still the printed digits). A narrative that no cut agrees with is a
+    finding; one that states two numbers for a cell is no evidence."""
+    stated: dict[int, set[int]] = {}
+    for k, col in enumerate(rspec.columns):
+        values = {s.value for s in said if s.key == f"active_disclosure.{rspec.key}.{col.key}"}
+        if len(values) == 1:
+            stated[k] = values
+    if not stated or len(fits) > MAX_CUTS:
+        return None
+    agree = [f for f in fits if all(_value(f[k], rspec.columns[k]) in v for k, v in stated.items())]
+    if not agree:
+        told = ", ".join(f"{rspec.columns[k].key} = {next(iter(v))}" for k, v in stated.items())
+        out.note(
+            FindingKind.NARRATIVE,
+            f"active_disclosure.{rspec.key}: the narrative states {told}, which no cut of the printed '{_printed(run)}' gives",
+            f"active_disclosure.{rspec.key}",
+        )
+    return agree[0] if len(agree) == 1 else None
+
+
+def _place_common(out: Placed, rspec: RowSpec, run: Run, fits: list[tuple[str, ...]], unit: Optional[str]) -> bool:
+    """Cells that every cut of a doubtful run puts in the same column with the same digits (a sign can pin
+    one: ``2648-18538`` is 2648 then a negative change, however the rest cuts) are determined all the same."""
+    if not fits or len(fits) > MAX_CUTS:
+        return False
+    spans = [[c.span for c in _cells(run, f)] for f in fits]
+    common = [k for k in range(len(rspec.columns)) if len({s[k] for s in spans}) == 1]
+    if not common:
+        return False
+    tmp = Placed()
+    place_row(
+        tmp, "active_disclosure", rspec, _cells(run, fits[0]), ["cut_glued_run", "cut_common_to_every_reading"], unit
+    )
+    for k in common:
+        key = f"active_disclosure.{rspec.key}.{rspec.columns[k].key}"
+        if key in tmp.provenance:
+            out.values[key] = tmp.values[key]
+            out.provenance[key] = tmp.provenance[key]
+    return True
+
+
+def _after_header(label: str, column_words: list[str]) -> tuple[str, str]:
+    """A 二 row's label is what follows the last column header word before it; the header is what precedes."""
+    end = -1
+    for w in column_words:
+        p = label.rfind(w)
+        if p >= 0:
+            end = max(end, p + len(w))
+    if end < 0:
+        return label, ""
+    return label[end:], label[:end]
+
+
+def _active_header(header: str, rspec: RowSpec) -> Optional[str]:
+    if not header:
+        return None
+    words = [re.split(r"[（(]", c.label)[0] for c in rspec.columns]
+    order = _order(header, words)
+    if order and order != sorted(order):
+        return "its subtable's header prints the columns in another order"
+    return None
