@@ -790,12 +790,18 @@ def to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, timeout
 ARCHIVE_HEADER = "标题: {title}\n发布时间: {published} 09:30\n文号: \n发布机构: {publisher}\n栏目: 政府信息公开年报\n原文链接: {url}\n"
 
 
-def to_archived_text(gold: dict, *, url: str = "https://www.example.gov.cn/zwgk/nb/t1.htm", published: str = "2024-03-01") -> str:
+def to_archived_text(
+    gold: dict,
+    *,
+    url: str = "https://www.example.gov.cn/zwgk/nb/t1.htm",
+    published: str = "2024-03-01",
+    variant: Variant = PLAIN,
+) -> str:
     """The report as a web archiver saves it: a header block, then the page's text with every tag dropped, so
     table cells run together (a blank cell, printed &nbsp;, leaves a space) and the body is one line."""
     from lxml import html as lxml_html
 
-    page = re.sub(r"(<td[^>]*>)(</td>)", "\\1&nbsp;\\2", to_html(gold))
+    page = re.sub(r"(<td[^>]*>)(</td>)", "\\1&nbsp;\\2", to_html(gold, variant=variant))
     body = lxml_html.fromstring(page.encode("utf-8")).find("body")
     text = "".join(body.itertext()).replace("\n", "")
     meta = gold["meta"]

@@ -306,19 +306,48 @@ def map_columns(
 def _flat(texts: tuple[str, ...], layout: HeaderLayout, st: MatchSettings) -> Optional[tuple[Optional[int], ...]]:
     """Header texts in printed order without their rows (an archived page dump): cut into as few rows as give a
     complete reading (up to four), the mapping is returned if every such reading gives the same one."""
+    found = _flat_readings(texts, layout, st)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _flat_readings(texts: tuple[str, ...], layout: HeaderLayout, st: MatchSettings) -> set[tuple[Optional[int], ...]]:
     one = read_header([list(texts)], layout, st)
     if one.order is not None or len(texts) < 2:
-        return one.order
+        return {one.order} if one.order is not None else set()
+    lay = _layout(layout)
     for k in range(1, _MAX_CUTS + 1):
         found: set[tuple[Optional[int], ...]] = set()
         for cuts in combinations(range(1, len(texts)), k):
             bounds = (0, *cuts, len(texts))
             rows = [list(texts[a:b]) for a, b in zip(bounds, bounds[1:])]
-            lay = _layout(layout)
             found |= {_identify(s, lay)[0] for s in _parse([t for t in (_tokens(r, layout, st) for r in rows) if t], lay, False)}
         if found:
-            return found.pop() if len(found) == 1 else None
-    return None
+            return found
+    return set()
+
+
+def labels_in(text: str, layout: HeaderLayout) -> list[str]:
+    """The column and group labels a header whose cells lost their boundaries prints (an archiver's dump:
+    申请人情况法人或其他组织自然人…), in printed order; longer labels are claimed first."""
+    flat = norm(text)
+    lay = _layout(layout)
+    taken = [False] * len(flat)
+    found: list[tuple[int, str]] = []
+    for variant in sorted({v for v, _ in lay.labels}, key=len, reverse=True):
+        at = 0
+        while variant and (p := flat.find(variant, at)) >= 0:
+            if not any(taken[p : p + len(variant)]):
+                taken[p : p + len(variant)] = [True] * len(variant)
+                found.append((p, variant))
+            at = p + 1
+    return [v for _, v in sorted(found)]
+
+
+def departs_flat(texts: Sequence[str], layout: HeaderLayout, st: MatchSettings = DEFAULT) -> bool:
+    """Header texts without their rows: does every complete reading put the columns in another order than the
+    template's? (No complete reading says nothing: position may still be right.)"""
+    found = _flat_readings(tuple(texts), layout, st)
+    return bool(found) and tuple(range(len(_layout(layout).columns))) not in found
 
 
 def _parse(tok_rows: list[list[_Token]], lay: _Layout, positional: bool) -> list[_State]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from ..grid import DataRow
@@ -28,11 +28,14 @@ from ..template import (
     APPLICANTS,
     LABEL_ORDINAL,
     LEGAL_PERSONS,
+    REQUEST_HEADER,
     REVIEW_COLUMNS,
     REVIEW_GROUPS,
+    REVIEW_HEADER,
     WAN_YUAN,
     YUAN,
     Column,
+    HeaderLayout,
     RowSpec,
     Rule,
     TableSpec,
@@ -42,6 +45,7 @@ from ..template import (
     TABLES as MATCHED_TABLES,
 )
 from .cells import Placed, RunCut, missing, place_row
+from .columns import departs_flat, labels_in
 from .labels import by_label, norm
 from .requests import _misfit, align
 from .settings import MatchContext
@@ -233,6 +237,25 @@ def request_columns(header: str) -> Optional[str]:
     return f"its header prints the columns in another order or incompletely ({header.strip()[:60]})"
 
 
+def _header_of(label: str, spec: TableSpec) -> str:
+    """The header printed before a table's first run: the text after the table's heading and before the row
+    label's own ordinal (the last one: 三、收到和处理… opens the heading, 一、本年新收… the row)."""
+    for words in (spec.heading, *spec.heading_aliases):
+        if words in label:
+            label = label.split(words, 1)[1]
+            break
+    starts = [m.start() for m in _ORDINAL.finditer(label)]
+    return label[: starts[-1]] if starts else label
+
+
+def _departs(header: str, layout: HeaderLayout) -> Optional[str]:
+    """Why the header, read by match/columns, puts the columns in another order than the template's (the runs
+    are cut in template order, so such a table is not cut)."""
+    if departs_flat(labels_in(header, layout), layout):
+        return f"its header prints the columns in another order ({header.strip()[:60]})"
+    return None
+
+
 # --- the matchers ------------------------------------------------------------------------------------------
 
 
@@ -257,7 +280,9 @@ def match_requests_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext)
     found = [r for r in runs(text, start, end) if len(r.chars) >= len(spec.rows[0].columns)]
     if found:
         first = _ORDINAL.search(found[0].label)
-        doubt = request_columns(found[0].label[: first.start()] if first else "")
+        doubt = request_columns(found[0].label[: first.start()] if first else "") or _departs(
+            _header_of(found[0].label, spec), REQUEST_HEADER
+        )
         if doubt:
             for rspec in spec.rows:
                 out.null_row("requests", rspec, RowStatus.AMBIGUOUS, f"not cut: {doubt}")
@@ -365,7 +390,7 @@ def match_review_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
             missing(out, "review_litigation", g, "its 15 numbers were not found")
         return out
     run = found[0]
-    doubt = _review_header(run.label)
+    doubt = _review_header(run.label) or _departs(_header_of(run.label, spec), REVIEW_HEADER)
     fits = review_cuts(run.chars) if doubt is None else []
     out.cuts.append(
         RunCut(
@@ -410,7 +435,7 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
     out = Placed()
     out.repairs.append("cut_glued_runs")
     st = ctx.settings
-    found = runs(text, start, end)
+    found = _outside_labels(runs(text, start, end), text, [c.label for r in spec.rows for c in r.columns])
     said = statements(text, spec, [span for name, span in ctx.regions.items() if name in MATCHED_TABLES])
     column_words = sorted({re.split(r"[（(]", c.label)[0] for r in spec.rows for c in r.columns}, key=len, reverse=True)
     drows, headers = [], []
@@ -423,7 +448,9 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
     for _fit, i, j, _how in assigned:
         header = headers[i]
         rspec, run = spec.rows[j], found[i]
-        doubt = _active_header(header, rspec)
+        # a subtable's later rows are printed under the header before its first row
+        above = next((headers[k] for k in range(i, -1, -1) if headers[k]), "")
+        doubt = _active_header(header, rspec) or _departs(above, rspec.columns)
         if doubt:
             out.null_row("active_disclosure", rspec, RowStatus.AMBIGUOUS, f"not cut: {doubt}")
             continue
@@ -447,6 +474,23 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
     for j, rspec in enumerate(spec.rows):
         if j not in used_rows:
             missing(out, "active_disclosure", rspec, f"row '{rspec.label}' not found in the document")
+    return out
+
+
+def _outside_labels(found: list[Run], text: str, labels: list[str]) -> list[Run]:
+    """Digits printed inside a column's own label (采购总金额（单位：万元，保留4位小数）) are part of the header
+    before the next run, not a row's numbers: otherwise the header is cut in two and its order is not seen."""
+    spans = [m.span() for lab in set(labels) if any(ch.isdigit() for ch in lab) for m in re.finditer(re.escape(lab), text)]
+    out: list[Run] = []
+    carry: Optional[int] = None  # where the label of the next run starts, when a run inside a label was dropped
+    for run in found:
+        if any(a <= run.span[0] and run.span[1] <= b for a, b in spans):
+            carry = run.label_span[0] if carry is None else carry
+            continue
+        if carry is not None:
+            run = replace(run, label=text[carry : run.span[0]], label_span=(carry, run.span[0]))
+            carry = None
+        out.append(run)
     return out
 
 
