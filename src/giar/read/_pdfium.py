@@ -22,8 +22,10 @@ turned as a viewer shows it. PDFium is not thread-safe: neither is this module (
 from __future__ import annotations
 
 import ctypes
+import struct
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Optional
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -300,12 +302,7 @@ def _rectangle(obj: int, a: float, d: float, e: float, f: float, h: list[HEdge],
     """A five-point path that closes an axis-aligned rectangle (``re``, as browsers draw every cell border, hundreds
     a page) as its four sides, read with the fewest calls; False for any other five-point path. The path's
     matrix scales and shifts only: x → a·x + e, y → d·y + f."""
-    seg, point, at, xy = _segment, _segment_point, _POINT_AT, _POINT
-    coords: list[float] = []
-    for k in range(5):
-        point(seg(obj, k), at, at + 4)
-        coords += xy[:]
-    x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = coords
+    x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _five_points(obj)
     if not (x4 == x0 and y4 == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
                                        or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0))):
         return False
@@ -328,21 +325,13 @@ def _path_edges(obj: int, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
     """The edges of one path object (``mat``: its space → the reader's), as pdfplumber makes them from pdfminer's
     line, rect and curve objects: the path split into subpaths, each a line, a rectangle or a curve."""
     a, b, c, d, e, f = mat
-    xy = _POINT
-
-    def point(seg: int) -> tuple[float, float]:
-        _segment_point(seg, _POINT_AT, _POINT_AT + 4)
-        x = xy[0]
-        y = xy[1]
-        return a * x + c * y + e, b * x + d * y + f
-
-    n = _count_segments(obj)
+    segments = _segments(obj, _count_segments(obj))
+    n = len(segments)
     ops: list[str] = []  # pdfminer's operators: "m" starts a subpath, "h" closes it (back to its start)
     pts: list[tuple[float, float]] = []
     i = 0
     while i < n:
-        seg = _segment(obj, i)
-        kind = _segment_type(seg)
+        kind = segments[i][2]
         if kind == _MOVE or not ops:
             if ops:
                 _shape_edges("".join(ops), pts, obj, h, v)
@@ -352,16 +341,65 @@ def _path_edges(obj: int, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
             op = "l"
         else:  # a Bézier: two control points, then the end point (the only one pdfminer keeps)
             i += 2
-            seg = _segment(obj, min(i, n - 1))
             op = "c"
+        x, y, _, close = segments[min(i, n - 1)]
         ops.append(op)
-        pts.append(point(seg))
-        if _segment_close(seg):
+        pts.append((a * x + c * y + e, b * x + d * y + f))
+        if close:
             ops.append("h")
             pts.append(pts[0])
         i += 1
     if ops:
         _shape_edges("".join(ops), pts, obj, h, v)
+
+
+# A path's points, read from PDFium's memory: a segment handle is the address of the segment's point in the path's
+# array of points (CFX_Path::Point: x and y as floats, then the segment type and the close flag as bytes, padded to
+# 12 bytes), so one read gives every point instead of three calls per point (~1 µs; a browser-printed page has
+# hundreds of rectangles). The layout is no API: it is checked against the API on the first path read, and if it
+# ever differs the points are read through the API.
+_SEGMENT = struct.Struct("<ffBB2x")
+_FIVE_POINTS = struct.Struct("<" + "ff4x" * 5)
+_in_memory: Optional[bool] = None  # None until checked
+
+
+def _five_points(obj: int) -> tuple[float, ...]:
+    """x0, y0, …, x4, y4 of a five-segment path."""
+    if _in_memory is None:
+        _check_layout(obj, 5)
+    if _in_memory:
+        return _FIVE_POINTS.unpack(ctypes.string_at(_segment(obj, 0), _FIVE_POINTS.size))
+    return tuple(xy for x, y, _, _ in _segments_by_api(obj, 5) for xy in (x, y))
+
+
+def _segments(obj: int, n: int) -> list[tuple[float, float, int, int]]:
+    """The first ``n`` segments of a path as ``(x, y, type, close)``."""
+    if _in_memory is None:
+        _check_layout(obj, n)
+    if _in_memory and n:
+        return list(_SEGMENT.iter_unpack(ctypes.string_at(_segment(obj, 0), _SEGMENT.size * n)))
+    return _segments_by_api(obj, n)
+
+
+def _segments_by_api(obj: int, n: int) -> list[tuple[float, float, int, int]]:
+    out = []
+    for k in range(n):
+        seg = _segment(obj, k)
+        _segment_point(seg, _POINT_AT, _POINT_AT + 4)
+        out.append((_POINT[0], _POINT[1], _segment_type(seg), _segment_close(seg)))
+    return out
+
+
+def _check_layout(obj: int, n: int) -> None:
+    """Decide, on a path of ``n`` segments, whether its points can be read from memory: only if every segment
+    handle is where the layout puts it and every point, type and close flag read there is the API's (a path of
+    fewer than two segments cannot tell; the next one will)."""
+    global _in_memory
+    if n < 2:
+        return
+    first = _segment(obj, 0)
+    _in_memory = (all(_segment(obj, k) == first + k * _SEGMENT.size for k in range(n))
+                  and list(_SEGMENT.iter_unpack(ctypes.string_at(first, _SEGMENT.size * n))) == _segments_by_api(obj, n))
 
 
 def _shape_edges(shape: str, pts: list[tuple[float, float]], obj: int, h: list[HEdge], v: list[VEdge]) -> None:
