@@ -2,9 +2,9 @@
 
 PDFium parses a page's content in C; this module asks it only for what the reader uses, with as few calls per
 character or path as it can: a call costs a few tenths of a microsecond, a page has hundreds of characters and,
-when a browser prints a table, hundreds of rectangles. The calls go through lean ctypes prototypes that take plain
-addresses (pypdfium2's own bindings wrap every handle and out-parameter in a ctypes object, which costs more than
-the call itself).
+when a browser prints a table, hundreds of rectangles. The calls go through the cheapest ctypes prototypes there
+are: no argument types to convert, and the GIL kept (a typed prototype that releases the GIL, as pypdfium2's own
+bindings are, costs two to four times as much per call).
 
 - Characters: text, box and font size, in pdfminer's box convention (the one pdfplumber gave the reader before):
   left edge at the origin, right edge one advance further, bottom at the font's descent below the baseline, top one
@@ -34,40 +34,54 @@ Matrix = tuple[float, float, float, float, float, float]
 HEdge = tuple[float, float, float]  # a horizontal edge: (y, x0, x1)
 VEdge = tuple[float, float, float]  # a vertical edge: (x, top, bottom)
 
-_P, _I = ctypes.c_void_p, ctypes.c_int
+
+
+class _Handle(ctypes.c_void_p):
+    """A PDFium handle or pointer: ctypes returns it as it is, and passes it back without converting it."""
 
 
 def _address(handle) -> int:
     """The address a pypdfium2 handle (or function) wraps."""
-    return ctypes.cast(handle, _P).value or 0
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
 
 
-def _lean(fn, restype, *argtypes):
-    """``fn`` (a pypdfium2 binding) called through a prototype of plain addresses and numbers."""
-    return ctypes.CFUNCTYPE(restype, *argtypes)(_address(fn))
+def _fast(fn, restype=ctypes.c_int):
+    """``fn`` (a pypdfium2 binding) through a prototype without argument types that keeps the GIL: every argument
+    must be a ``_Handle`` (handles and out-parameters) or an ``int`` (a C ``int``)."""
+    return ctypes.PYFUNCTYPE(restype)(_address(fn))
 
 
-_count_chars = _lean(raw.FPDFText_CountChars, _I, _P)
-_get_text = _lean(raw.FPDFText_GetText, _I, _P, _I, _I, _P)
-_unicode = _lean(raw.FPDFText_GetUnicode, ctypes.c_uint, _P, _I)
-_loose_box = _lean(raw.FPDFText_GetLooseCharBox, _I, _P, _I, _P)
-_char_matrix = _lean(raw.FPDFText_GetMatrix, _I, _P, _I, _P)
-_font_size = _lean(raw.FPDFText_GetFontSize, ctypes.c_double, _P, _I)
-_text_object = _lean(raw.FPDFText_GetTextObject, _P, _P, _I)
-_char_origin = _lean(raw.FPDFText_GetCharOrigin, _I, _P, _I, _P, _P)
-_count_objects = _lean(raw.FPDFPage_CountObjects, _I, _P)
-_get_object = _lean(raw.FPDFPage_GetObject, _P, _P, _I)
-_form_count = _lean(raw.FPDFFormObj_CountObjects, _I, _P)
-_form_object = _lean(raw.FPDFFormObj_GetObject, _P, _P, ctypes.c_ulong)
-_object_type = _lean(raw.FPDFPageObj_GetType, _I, _P)
-_object_matrix = _lean(raw.FPDFPageObj_GetMatrix, _I, _P, _P)
-_fill_color = _lean(raw.FPDFPageObj_GetFillColor, _I, _P, _P, _P, _P, _P)
-_draw_mode = _lean(raw.FPDFPath_GetDrawMode, _I, _P, _P, _P)
-_count_segments = _lean(raw.FPDFPath_CountSegments, _I, _P)
-_segment = _lean(raw.FPDFPath_GetPathSegment, _P, _P, _I)
-_segment_point = _lean(raw.FPDFPathSegment_GetPoint, _I, _P, _P, _P)
-_segment_type = _lean(raw.FPDFPathSegment_GetType, _I, _P)
-_segment_close = _lean(raw.FPDFPathSegment_GetClose, _I, _P)
+_count_chars = _fast(raw.FPDFText_CountChars)
+_get_text = _fast(raw.FPDFText_GetText)
+_unicode = _fast(raw.FPDFText_GetUnicode, ctypes.c_uint)
+_loose_box = _fast(raw.FPDFText_GetLooseCharBox)
+_char_matrix = _fast(raw.FPDFText_GetMatrix)
+_font_size = _fast(raw.FPDFText_GetFontSize, ctypes.c_double)
+_text_object = _fast(raw.FPDFText_GetTextObject, ctypes.c_void_p)  # as an int: a key for the object's run
+_char_origin = _fast(raw.FPDFText_GetCharOrigin)
+_count_objects = _fast(raw.FPDFPage_CountObjects)
+_get_object = _fast(raw.FPDFPage_GetObject, _Handle)
+_form_count = _fast(raw.FPDFFormObj_CountObjects)
+_form_object_at = _fast(raw.FPDFFormObj_GetObject, _Handle)
+_object_type = _fast(raw.FPDFPageObj_GetType)
+_object_matrix = _fast(raw.FPDFPageObj_GetMatrix)
+_fill_color = _fast(raw.FPDFPageObj_GetFillColor)
+_draw_mode = _fast(raw.FPDFPath_GetDrawMode)
+_count_segments = _fast(raw.FPDFPath_CountSegments)
+_segment = _fast(raw.FPDFPath_GetPathSegment, _Handle)
+_segment_point = _fast(raw.FPDFPathSegment_GetPoint)
+_segment_type = _fast(raw.FPDFPathSegment_GetType)
+_segment_close = _fast(raw.FPDFPathSegment_GetClose)
+
+
+def _form_object(form: _Handle, i: int) -> _Handle:
+    return _form_object_at(form, ctypes.c_ulong(i))  # the index is an unsigned long, not an int
+
+
+def _out(buffer, offset: int = 0) -> _Handle:
+    """A pointer into an out-parameter buffer."""
+    return _Handle(ctypes.addressof(buffer) + offset)
+
 
 # out-parameters, reused by every call
 _RECT = (ctypes.c_float * 4)()  # FS_RECTF: left, top, right, bottom
@@ -76,8 +90,10 @@ _POINT = (ctypes.c_float * 2)()
 _ORIGIN = (ctypes.c_double * 2)()
 _COLOR = (ctypes.c_uint * 4)()
 _MODE = (ctypes.c_int * 2)()
-_RECT_AT, _MATRIX_AT, _POINT_AT, _ORIGIN_AT = (ctypes.addressof(b) for b in (_RECT, _MATRIX, _POINT, _ORIGIN))
-_COLOR_AT, _MODE_AT = ctypes.addressof(_COLOR), ctypes.addressof(_MODE)
+_RECT_AT, _MATRIX_AT, _ORIGIN_X, _ORIGIN_Y = _out(_RECT), _out(_MATRIX), _out(_ORIGIN), _out(_ORIGIN, 8)
+_POINT_X, _POINT_Y = _out(_POINT), _out(_POINT, 4)
+_COLOR_AT = tuple(_out(_COLOR, 4 * k) for k in range(4))
+_FILL_MODE, _STROKE = _out(_MODE), _out(_MODE, 4)
 
 _MOVE, _LINE = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_LINETO
 _PATH, _IMAGE, _FORM = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
@@ -156,10 +172,10 @@ def read_page(pdf: pdfium.PdfDocument, index: int) -> PageContent:
         out = PageContent(index + 1, geo.width, geo.height)
         textpage = page.get_textpage()
         try:
-            out.chars = _dedupe(_chars(_address(textpage.raw), geo))
+            out.chars = _dedupe(_chars(_Handle(_address(textpage.raw)), geo))
         finally:
             textpage.close()
-        out.images = _walk(_address(page.raw), _count_objects, _get_object, geo.matrix, out, not out.chars)
+        out.images = _walk(_Handle(_address(page.raw)), _count_objects, _get_object, geo.matrix, out, not out.chars)
         return out
     finally:
         page.close()
@@ -168,17 +184,17 @@ def read_page(pdf: pdfium.PdfDocument, index: int) -> PageContent:
 # --- characters ---------------------------------------------------------------------------------------------
 
 
-def _page_text(tp: int, n: int) -> str:
+def _page_text(tp: _Handle, n: int) -> str:
     """The text of characters 0..n-1: one call for the page where it maps one character to one index."""
     buf = (ctypes.c_ushort * (n + 1))()
-    got = _get_text(tp, 0, n, ctypes.addressof(buf))
+    got = _get_text(tp, 0, n, buf)
     text = bytes(buf)[: 2 * max(0, got - 1)].decode("utf-16-le", errors="replace")
     if len(text) == n:
         return text
     return "".join(chr(_unicode(tp, i) or 32) for i in range(n))  # surrogate pairs: one call per character
 
 
-def _chars(tp: int, geo: _Geometry) -> list[Char]:
+def _chars(tp: _Handle, geo: _Geometry) -> list[Char]:
     n = _count_chars(tp)
     if n <= 0:
         return []
@@ -218,10 +234,10 @@ def _chars(tp: int, geo: _Geometry) -> list[Char]:
     return out
 
 
-def _vertical(tp: int, i: int, width: float) -> tuple[float, float, float]:
+def _vertical(tp: _Handle, i: int, width: float) -> tuple[float, float, float]:
     """A character of a vertical-writing font, as pdfminer boxes it: one em wide from PDFium's origin, whose y is
     the box's lower edge (PDFium's loose box of such a character is not the glyph's)."""
-    _char_origin(tp, i, _ORIGIN_AT, _ORIGIN_AT + 8)
+    _char_origin(tp, i, _ORIGIN_X, _ORIGIN_Y)
     x, y = _ORIGIN[:]
     return x, y, x + width
 
@@ -274,7 +290,7 @@ def _later(chars: list[Char], a: Char, b: Char) -> Char:
 # --- paths ----------------------------------------------------------------------------------------------------
 
 
-def _walk(parent: int, count, get, outer: Matrix, out: PageContent, count_images: bool) -> int:
+def _walk(parent: _Handle, count, get, outer: Matrix, out: PageContent, count_images: bool) -> int:
     """Edges of every painted path under ``parent`` (a page or a form XObject) into ``out``; the number of
     images."""
     images = 0
@@ -298,7 +314,7 @@ def _walk(parent: int, count, get, outer: Matrix, out: PageContent, count_images
     return images
 
 
-def _rectangle(obj: int, a: float, d: float, e: float, f: float, h: list[HEdge], v: list[VEdge]) -> bool:
+def _rectangle(obj: _Handle, a: float, d: float, e: float, f: float, h: list[HEdge], v: list[VEdge]) -> bool:
     """A five-point path that closes an axis-aligned rectangle (``re``, as browsers draw every cell border, hundreds
     a page) as its four sides, read with the fewest calls; False for any other five-point path. The path's
     matrix scales and shifts only: x → a·x + e, y → d·y + f."""
@@ -321,7 +337,7 @@ def _rectangle(obj: int, a: float, d: float, e: float, f: float, h: list[HEdge],
     return True
 
 
-def _path_edges(obj: int, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
+def _path_edges(obj: _Handle, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
     """The edges of one path object (``mat``: its space → the reader's), as pdfplumber makes them from pdfminer's
     line, rect and curve objects: the path split into subpaths, each a line, a rectangle or a curve."""
     a, b, c, d, e, f = mat
@@ -363,7 +379,7 @@ _FIVE_POINTS = struct.Struct("<" + "ff4x" * 5)
 _in_memory: Optional[bool] = None  # None until checked
 
 
-def _five_points(obj: int) -> tuple[float, ...]:
+def _five_points(obj: _Handle) -> tuple[float, ...]:
     """x0, y0, …, x4, y4 of a five-segment path."""
     if _in_memory is None:
         _check_layout(obj, 5)
@@ -372,7 +388,7 @@ def _five_points(obj: int) -> tuple[float, ...]:
     return tuple(xy for x, y, _, _ in _segments_by_api(obj, 5) for xy in (x, y))
 
 
-def _segments(obj: int, n: int) -> list[tuple[float, float, int, int]]:
+def _segments(obj: _Handle, n: int) -> list[tuple[float, float, int, int]]:
     """The first ``n`` segments of a path as ``(x, y, type, close)``."""
     if _in_memory is None:
         _check_layout(obj, n)
@@ -381,16 +397,16 @@ def _segments(obj: int, n: int) -> list[tuple[float, float, int, int]]:
     return _segments_by_api(obj, n)
 
 
-def _segments_by_api(obj: int, n: int) -> list[tuple[float, float, int, int]]:
+def _segments_by_api(obj: _Handle, n: int) -> list[tuple[float, float, int, int]]:
     out = []
     for k in range(n):
         seg = _segment(obj, k)
-        _segment_point(seg, _POINT_AT, _POINT_AT + 4)
+        _segment_point(seg, _POINT_X, _POINT_Y)
         out.append((_POINT[0], _POINT[1], _segment_type(seg), _segment_close(seg)))
     return out
 
 
-def _check_layout(obj: int, n: int) -> None:
+def _check_layout(obj: _Handle, n: int) -> None:
     """Decide, on a path of ``n`` segments, whether its points can be read from memory: only if every segment
     handle is where the layout puts it and every point, type and close flag read there is the API's (a path of
     fewer than two segments cannot tell; the next one will)."""
@@ -398,11 +414,11 @@ def _check_layout(obj: int, n: int) -> None:
     if n < 2:
         return
     first = _segment(obj, 0)
-    _in_memory = (all(_segment(obj, k) == first + k * _SEGMENT.size for k in range(n))
+    _in_memory = (all(_segment(obj, k).value == first.value + k * _SEGMENT.size for k in range(n))
                   and list(_SEGMENT.iter_unpack(ctypes.string_at(first, _SEGMENT.size * n))) == _segments_by_api(obj, n))
 
 
-def _shape_edges(shape: str, pts: list[tuple[float, float]], obj: int, h: list[HEdge], v: list[VEdge]) -> None:
+def _shape_edges(shape: str, pts: list[tuple[float, float]], obj: _Handle, h: list[HEdge], v: list[VEdge]) -> None:
     """One subpath (pdfminer's operators and points) as edges: a line, a rectangle's four sides, or a curve's
     horizontal and vertical segments. A slanted line counts as vertical, as in pdfplumber."""
     if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:  # a redundant "l" before "h"
@@ -434,11 +450,11 @@ def _square(pts: list[tuple[float, float]]) -> bool:
     return (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
 
 
-def _hidden(obj: int) -> bool:
+def _hidden(obj: _Handle) -> bool:
     """A white rectangle painted without a stroke: Word and WPS paint one behind each line of some paragraphs."""
-    if not _fill_color(obj, _COLOR_AT, _COLOR_AT + 4, _COLOR_AT + 8, _COLOR_AT + 12):
+    if not _fill_color(obj, *_COLOR_AT):
         return False
     if _COLOR[0] < _WHITE or _COLOR[1] < _WHITE or _COLOR[2] < _WHITE:
         return False
-    _draw_mode(obj, _MODE_AT, _MODE_AT + 4)
+    _draw_mode(obj, _FILL_MODE, _STROKE)
     return not _MODE[1]
