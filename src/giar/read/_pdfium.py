@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Optional
@@ -68,7 +69,7 @@ _object_matrix = _fast(raw.FPDFPageObj_GetMatrix)
 _fill_color = _fast(raw.FPDFPageObj_GetFillColor)
 _draw_mode = _fast(raw.FPDFPath_GetDrawMode)
 _count_segments = _fast(raw.FPDFPath_CountSegments)
-_segment = _fast(raw.FPDFPath_GetPathSegment, _Handle)
+_segment = _fast(raw.FPDFPath_GetPathSegment, ctypes.c_void_p)  # as an int: an address (see _in_memory)
 _segment_point = _fast(raw.FPDFPathSegment_GetPoint)
 _segment_type = _fast(raw.FPDFPathSegment_GetType)
 _segment_close = _fast(raw.FPDFPathSegment_GetClose)
@@ -242,22 +243,34 @@ def _vertical(tp: _Handle, i: int, width: float) -> tuple[float, float, float]:
     return x, y, x + width
 
 
-_BY_TEXT_TOP_X = attrgetter("text", "top", "x0")
+_BY_TOP_X = attrgetter("top", "x0")
 
 
 def _dedupe(chars: list[Char], tol: float = 1.0) -> list[Char]:
     """Drop a character printed again on itself (same text, size and direction, within ``tol`` points): a bold
     faked by overprinting, a shadow. The first one printed is kept, as pdfplumber's ``dedupe_chars`` does.
 
-    Sorted by text and position, a character's twin can only be among the ones just before it with the same text
-    and a top at most ``tol`` higher; a run level with it and more than ``tol`` to its left is skipped whole."""
-    srt = sorted(chars, key=_BY_TEXT_TOP_X)
-    run = list(range(len(srt)))  # where the run of characters with this one's text and top starts
-    dropped: set[int] = set()
+    Only characters of the same text can be twins: each text's characters are searched apart (most texts occur
+    once on a page, so most characters are never sorted)."""
+    by_text: dict[str, list[Char]] = defaultdict(list)
+    for ch in chars:
+        by_text[ch.text].append(ch)
+    dropped = {id(ch) for same in by_text.values() if len(same) > 1 for ch in _twins(same, tol)}
+    return [ch for ch in chars if id(ch) not in dropped] if dropped else chars
+
+
+def _twins(same: list[Char], tol: float) -> list[Char]:
+    """The characters to drop among characters of one text, in the order printed: of each character and the
+    nearest one before it (by position) that it overprints and that is not dropped already, the later printed.
+
+    Sorted by position, a character's twin can only be among the ones just before it with a top at most ``tol``
+    higher; a run level with it and more than ``tol`` to its left is skipped whole."""
+    srt = sorted(same, key=_BY_TOP_X)
+    run = list(range(len(srt)))  # where the run of characters with this one's top starts
+    dropped: dict[int, Char] = {}  # by id
+    printed: dict[int, int] = {}  # id → place in ``same``, once a twin is found
     for p in range(1, len(srt)):
         ch, prev = srt[p], srt[p - 1]
-        if prev.text != ch.text:
-            continue
         if prev.top == ch.top:
             run[p] = run[p - 1]
         elif ch.top - prev.top > tol:
@@ -265,26 +278,19 @@ def _dedupe(chars: list[Char], tol: float = 1.0) -> list[Char]:
         j = p - 1
         while j >= 0:
             other = srt[j]
-            if other.text != ch.text or ch.top - other.top > tol:
+            if ch.top - other.top > tol:
                 break
             if other.top == ch.top and ch.x0 - other.x0 > tol:
                 j = run[j] - 1
                 continue
             if (abs(other.x0 - ch.x0) <= tol and other.upright == ch.upright and abs(other.size - ch.size) < 0.01
                     and id(other) not in dropped):
-                dropped.add(id(_later(chars, other, ch)))
+                printed = printed or {id(c): k for k, c in enumerate(same)}
+                later = ch if printed[id(ch)] > printed[id(other)] else other
+                dropped[id(later)] = later
                 break
             j -= 1
-    return [ch for ch in chars if id(ch) not in dropped] if dropped else chars
-
-
-def _later(chars: list[Char], a: Char, b: Char) -> Char:
-    for ch in chars:
-        if ch is a:
-            return b
-        if ch is b:
-            return a
-    return b
+    return list(dropped.values())
 
 
 # --- paths ----------------------------------------------------------------------------------------------------
@@ -318,7 +324,10 @@ def _rectangle(obj: _Handle, a: float, d: float, e: float, f: float, h: list[HEd
     """A five-point path that closes an axis-aligned rectangle (``re``, as browsers draw every cell border, hundreds
     a page) as its four sides, read with the fewest calls; False for any other five-point path. The path's
     matrix scales and shifts only: x → a·x + e, y → d·y + f."""
-    x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _five_points(obj)
+    if _in_memory:
+        x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _FIVE_POINTS.unpack_from(_FIVE_AT.from_address(_segment(obj, 0)))
+    else:
+        x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _five_points(obj)
     if not (x4 == x0 and y4 == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
                                        or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0))):
         return False
@@ -376,15 +385,16 @@ def _path_edges(obj: _Handle, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> No
 # ever differs the points are read through the API.
 _SEGMENT = struct.Struct("<ffBB2x")
 _FIVE_POINTS = struct.Struct("<" + "ff4x" * 5)
+_FIVE_AT = ctypes.c_char * _FIVE_POINTS.size
 _in_memory: Optional[bool] = None  # None until checked
 
 
 def _five_points(obj: _Handle) -> tuple[float, ...]:
-    """x0, y0, …, x4, y4 of a five-segment path."""
+    """x0, y0, …, x4, y4 of a five-segment path, until the layout is known or if it is not the one expected."""
     if _in_memory is None:
         _check_layout(obj, 5)
     if _in_memory:
-        return _FIVE_POINTS.unpack(ctypes.string_at(_segment(obj, 0), _FIVE_POINTS.size))
+        return _FIVE_POINTS.unpack_from(_FIVE_AT.from_address(_segment(obj, 0)))
     return tuple(xy for x, y, _, _ in _segments_by_api(obj, 5) for xy in (x, y))
 
 
@@ -400,7 +410,7 @@ def _segments(obj: _Handle, n: int) -> list[tuple[float, float, int, int]]:
 def _segments_by_api(obj: _Handle, n: int) -> list[tuple[float, float, int, int]]:
     out = []
     for k in range(n):
-        seg = _segment(obj, k)
+        seg = _Handle(_segment(obj, k))
         _segment_point(seg, _POINT_X, _POINT_Y)
         out.append((_POINT[0], _POINT[1], _segment_type(seg), _segment_close(seg)))
     return out
@@ -414,7 +424,7 @@ def _check_layout(obj: _Handle, n: int) -> None:
     if n < 2:
         return
     first = _segment(obj, 0)
-    _in_memory = (all(_segment(obj, k).value == first.value + k * _SEGMENT.size for k in range(n))
+    _in_memory = (all(_segment(obj, k) == first + k * _SEGMENT.size for k in range(n))
                   and list(_SEGMENT.iter_unpack(ctypes.string_at(first, _SEGMENT.size * n))) == _segments_by_api(obj, n))
 
 

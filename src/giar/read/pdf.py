@@ -19,7 +19,7 @@ import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Optional, Union
 
 from ..model import Document, Finding
@@ -364,17 +364,17 @@ def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge
     is there, one is drawn between them.
     """
     vertical = [e for e in vertical if e[2] - e[1] > 5]
+    if len(vertical) < 2:
+        return []
     out: list[HEdge] = []
     for end, pick in ((2, max), (1, min)):
-        if len(vertical) < 2:
-            break
-        y = pick(e[end] for e in vertical)
-        at = [e for e in vertical if abs(e[end] - y) <= EDGE_TOL]
+        y = pick(map(itemgetter(end), vertical))
+        at = [e for e in vertical if -EDGE_TOL <= e[end] - y <= EDGE_TOL]
         if len(at) < 2:
             continue
         x0, x1 = min(e[0] for e in at), max(e[0] for e in at)
-        level = [e for e in horizontal if abs(e[0] - y) <= EDGE_TOL]
-        if any(hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL for _, hx0, hx1 in level):
+        if any(-EDGE_TOL <= hy - y <= EDGE_TOL and hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL
+               for hy, hx0, hx1 in horizontal):
             continue
         out.append((y, x0, x1))
     return out
