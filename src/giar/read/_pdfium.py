@@ -195,44 +195,53 @@ def _page_text(tp: _Handle, n: int) -> str:
     return "".join(chr(_unicode(tp, i) or 32) for i in range(n))  # surrogate pairs: one call per character
 
 
+Run = tuple[float, float, float, float, bool, float, float, float, bool]
+
+
 def _chars(tp: _Handle, geo: _Geometry) -> list[Char]:
     n = _count_chars(tp)
     if n <= 0:
         return []
     text = _page_text(tp, n)
-    rect, mat = _RECT, _MATRIX
+    rect, rect_at = _RECT, _RECT_AT
     loose_box, text_object = _loose_box, _text_object
     height, plain = geo.height, geo.plain
-    runs: dict[int, tuple[float, float, float, float, float]] = {}  # text object → its matrix and font size
+    runs: dict[int, Run] = {}  # text object → what its characters share
     out: list[Char] = []
     append = out.append
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00":
             continue
-        loose_box(tp, i, _RECT_AT)
+        loose_box(tp, i, rect_at)
         obj = text_object(tp, i)
         run = runs.get(obj)
         if run is None:
-            _char_matrix(tp, i, _MATRIX_AT)
-            run = runs[obj] = (mat[0], mat[1], mat[2], mat[3], _font_size(tp, i))
-        a, b, c, d, fs = run
-        left, right, bottom = rect[0], rect[2], rect[3]
-        if b == 0 and c == 0:
-            size = fs * abs(d)
-            if right - left > 1.5 * fs * abs(a) + 1:  # vertical writing: PDFium's loose box is not the glyph's
-                left, bottom, right = _vertical(tp, i, fs * abs(a))
+            run = runs[obj] = _run(tp, i)
+        a, b, c, d, straight, size, wide, em, upright = run
+        left, top, right, bottom = rect[:]
+        if straight:
+            if right - left > wide:  # vertical writing: PDFium's loose box is not the glyph's
+                left, bottom, right = _vertical(tp, i, em)
             top = bottom + size
-        else:  # turned text: PDFium's box
-            top = rect[1]
-            size = 0.0
         if plain:
-            append(Char(ch, left, height - top, right, height - bottom, size or top - bottom or 10.0,
-                        a * d > 0 >= b * c))
+            append(Char(ch, left, height - top, right, height - bottom, size or top - bottom or 10.0, upright))
         else:
             x0, y0, x1, y1 = geo.box(left, bottom, right, top)
             ga, gb, gc, gd, _, _ = _mul((a, b, c, d, 0, 0), geo.ctm)
             append(Char(ch, x0, y0, x1, y1, size or y1 - y0 or 10.0, ga * gd > 0 >= gb * gc))
     return out
+
+
+def _run(tp: _Handle, i: int) -> Run:
+    """What the characters of character ``i``'s text object share, worked out once: its matrix (a, b, c, d);
+    whether it is unturned; then the font size as printed (0 if turned: the box's height is used), the width
+    above which a character's loose box is not its glyph's, an em, and whether the text is upright."""
+    _char_matrix(tp, i, _MATRIX_AT)
+    a, b, c, d = _MATRIX[:4]
+    fs = _font_size(tp, i)
+    straight = b == 0 and c == 0
+    return (a, b, c, d, straight, fs * abs(d) if straight else 0.0, 1.5 * fs * abs(a) + 1, fs * abs(a),
+            a * d > 0 >= b * c)
 
 
 def _vertical(tp: _Handle, i: int, width: float) -> tuple[float, float, float]:
