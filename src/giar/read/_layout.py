@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Generic, Optional, TypeVar
 
 from ..model import Mark
 from .text import normalize
 
 T = TypeVar("T")
+_COL = attrgetter("col")
 
 _WS = re.compile(r"\s+")
 
@@ -118,7 +120,7 @@ def expand(spans: Iterable[Span[T]], n_rows: Optional[int] = None) -> list[list[
             by_row[r].append(s)
     out: list[list[Optional[Span[T]]]] = []
     for cells in by_row:
-        cells.sort(key=lambda s: s.col)
+        cells.sort(key=_COL)
         row: list[Optional[Span[T]]] = []
         col = 0
         for s in cells:

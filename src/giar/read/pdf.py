@@ -50,20 +50,16 @@ def _center_in(ch: Char, box: Box, pad: float = 0.0) -> bool:
     return box[0] - pad <= cx <= box[2] + pad and box[1] - pad <= cy <= box[3] + pad
 
 
+_X0, _TOP, _X1, _BOTTOM = attrgetter("x0"), attrgetter("top"), attrgetter("x1"), attrgetter("bottom")
+
+
 def _bbox(chars: list[Char]) -> Box:
     return (
-        round(min(c.x0 for c in chars), 2),
-        round(min(c.top for c in chars), 2),
-        round(max(c.x1 for c in chars), 2),
-        round(max(c.bottom for c in chars), 2),
+        round(min(map(_X0, chars)), 2),
+        round(min(map(_TOP, chars)), 2),
+        round(max(map(_X1, chars)), 2),
+        round(max(map(_BOTTOM, chars)), 2),
     )
-
-
-_X0 = attrgetter("x0")
-
-
-def _middle_x0(c: Char) -> tuple[float, float]:
-    return ((c.top + c.bottom) / 2, c.x0)
 
 
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
@@ -78,8 +74,9 @@ def _group_lines(chars: list[Char]) -> list[list[Char]]:
         upright = [c for c in chars if c.upright]
         rotated = [c for c in chars if not c.upright]
     lines: list[tuple[float, float, list[Char]]] = []  # (middle, size, chars)
-    for ch in sorted(upright, key=_middle_x0):
-        mid, size = (ch.top + ch.bottom) / 2, ch.size
+    by_middle = sorted([((c.top + c.bottom) / 2, c.x0, k, c) for k, c in enumerate(upright)])  # k: ties as given
+    for mid, _, _, ch in by_middle:
+        size = ch.size
         if lines and abs(lines[-1][0] - mid) <= 0.45 * min(size, lines[-1][1]):
             lines[-1][2].append(ch)
         else:
@@ -99,13 +96,16 @@ def _words(line: list[Char]) -> list[list[Char]]:
     """A line's characters split where a space would be printed, and where CJK meets non-CJK, so a number in
     running text ("收到申请859件") gets a box of its own."""
     words: list[list[Char]] = []
+    prev_x1 = 0.0
+    prev_cjk = False  # is the last character of the previous one CJK
     for ch in line:
-        if words:
-            prev = words[-1][-1]
-            if _gap(prev, ch) <= WORD_GAP * ch.size and is_cjk(prev.text[-1]) == is_cjk(ch.text[0]):
-                words[-1].append(ch)
-                continue
-        words.append([ch])
+        text = ch.text
+        cjk = is_cjk(text[0])
+        if words and ch.x0 - prev_x1 <= WORD_GAP * ch.size and prev_cjk == cjk:
+            words[-1].append(ch)
+        else:
+            words.append([ch])
+        prev_x1, prev_cjk = ch.x1, cjk if len(text) == 1 else is_cjk(text[-1])
     return words
 
 
@@ -116,8 +116,8 @@ def _spelled(line: list[Char]) -> list[tuple[list[Char], str, str]]:
     prev: Optional[list[Char]] = None
     prev_text = ""
     for word in _words(line):
-        text = normalize("".join(c.text for c in word))
-        spaced = prev is not None and _gap(prev[-1], word[0]) > WORD_GAP * word[0].size
+        text = normalize("".join([c.text for c in word]))
+        spaced = prev is not None and word[0].x0 - prev[-1].x1 > WORD_GAP * word[0].size
         out.append((word, text, join_pieces(prev_text, text) if spaced else ""))
         prev, prev_text = word, text
     return out
