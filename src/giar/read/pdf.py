@@ -366,18 +366,20 @@ def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge
     vertical = [e for e in vertical if e[2] - e[1] > 5]
     if len(vertical) < 2:
         return []
-    out: list[HEdge] = []
+    ends: list[HEdge] = []  # where two or more rules end (start) together, lowest (highest) first
     for end, pick in ((2, max), (1, min)):
         y = pick(map(itemgetter(end), vertical))
         at = [e for e in vertical if -EDGE_TOL <= e[end] - y <= EDGE_TOL]
-        if len(at) < 2:
-            continue
-        x0, x1 = min(e[0] for e in at), max(e[0] for e in at)
-        if any(-EDGE_TOL <= hy - y <= EDGE_TOL and hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL
-               for hy, hx0, hx1 in horizontal):
-            continue
-        out.append((y, x0, x1))
-    return out
+        if len(at) >= 2:
+            ends.append((y, min(e[0] for e in at), max(e[0] for e in at)))
+    if not ends:
+        return []
+    # the horizontal rules near either end, in one pass (the window is wider than EDGE_TOL: tested exactly below)
+    (lo, hi), (lo2, hi2) = [(y - EDGE_TOL - 1, y + EDGE_TOL + 1) for y, _, _ in ends + ends[:1]][:2]
+    near = [e for e in horizontal if lo <= e[0] <= hi or lo2 <= e[0] <= hi2]
+    return [(y, x0, x1) for y, x0, x1 in ends
+            if not any(-EDGE_TOL <= hy - y <= EDGE_TOL and hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL
+                       for hy, hx0, hx1 in near)]
 
 
 def _page_items(content: PageContent) -> PageItems:
