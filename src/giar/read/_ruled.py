@@ -67,7 +67,8 @@ def _merge(edges: list[tuple[float, float, float]]) -> list[tuple[float, float, 
     if counts:
         distinct = sorted(counts)
     positions = [e[0] for e in distinct]
-    cuts = [k for k in range(1, len(positions)) if positions[k] > positions[k - 1] + SNAP]
+    spans = [(start, end) for _, start, end in distinct]
+    cuts = [k for k, (p, q) in enumerate(zip(positions, positions[1:]), 1) if q > p + SNAP]
     out: list[tuple[float, float, float]] = []
     for lo, hi in zip([0] + cuts, cuts + [len(distinct)]):
         if counts:
@@ -77,15 +78,16 @@ def _merge(edges: list[tuple[float, float, float]]) -> list[tuple[float, float, 
                 count += counts[e]
         else:  # the same sums, each edge once
             total, count = reduce(add, positions[lo:hi], 0.0), float(hi - lo)
-        _join(total / count, [(start, end) for _, start, end in distinct[lo:hi]], out)
+        _join(total / count, spans[lo:hi], out)
     return out
 
 
 def _join(at: float, spans: list[tuple[float, float]], out: list[tuple[float, float, float]]) -> None:
     """Collinear edges at ``at`` from their ``(start, end)`` spans: joined where a gap is at most JOIN."""
     spans.sort()
-    start, end = spans[0]
-    for s, t in spans[1:]:
+    it = iter(spans)
+    start, end = next(it)
+    for s, t in it:
         if s <= end + JOIN:
             if t > end:
                 end = t
@@ -102,8 +104,8 @@ def _intersections(horizontal: list[HEdge], vertical: list[VEdge]) -> tuple[list
     through_v: dict[Point, set[int]] = defaultdict(set)
     through_h: dict[Point, set[int]] = defaultdict(set)
     for vi, (x, top, bottom) in enumerate(sorted(vertical)):
-        for hi in range(bisect_left(ys, top - MEET), bisect_right(ys, bottom + MEET)):
-            y, x0, x1 = horizontal[hi]
+        lo = bisect_left(ys, top - MEET)
+        for hi, (y, x0, x1) in enumerate(horizontal[lo:bisect_right(ys, bottom + MEET)], lo):
             if x0 - MEET <= x <= x1 + MEET:
                 p = (x, y)
                 through_v[p].add(vi)
