@@ -18,6 +18,7 @@ import pytest
 
 from conftest import FIXTURES
 from giar import extract
+from giar.read import _pdfium
 from giar.read._ruled import find_tables
 from giar.read.pdf import _Owners, read_pdf
 
@@ -28,7 +29,8 @@ HEIGHT = 842
 
 def draw(pages: list[list[tuple]]) -> bytes:
     """A PDF of A4 pages, y measured from the top. Items: ``("text", x, y, s)`` (Helvetica 10 on baseline y),
-    ``("line", x0, y0, x1, y1)`` (stroked 0.5 pt), ``("rect", x0, y0, x1, y1, rgb)`` (filled, no stroke),
+    ``("line", x0, y0, x1, y1)`` (stroked 0.5 pt), ``("curve", x0, y0, x1, y1)`` (a stroked Bézier and a closing
+    line), ``("rect", x0, y0, x1, y1, rgb)`` (filled, no stroke),
     ``("image", x0, y0, x1, y1)`` (a grey bitmap, as a scanner would leave)."""
     pdf = pdfium.PdfDocument.new()
     for items in pages:
@@ -49,9 +51,13 @@ def draw(pages: list[list[tuple]]) -> bytes:
                 buf = ctypes.create_string_buffer((s + "\0").encode("utf-16-le"))
                 raw.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(raw.FPDF_WCHAR)))
                 raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, x, HEIGHT - y)
-            elif kind == "line":
+            elif kind in ("line", "curve"):
                 x0, y0, x1, y1 = args
                 obj = raw.FPDFPageObj_CreateNewPath(ctypes.c_float(x0), ctypes.c_float(HEIGHT - y0))
+                if kind == "curve":
+                    raw.FPDFPath_BezierTo(obj, *(ctypes.c_float(v) for v in (x0, HEIGHT - y1, x1, HEIGHT - y1, x1,
+                                                                             HEIGHT - y0)))
+                    raw.FPDFPath_Close(obj)
                 raw.FPDFPath_LineTo(obj, ctypes.c_float(x1), ctypes.c_float(HEIGHT - y1))
                 raw.FPDFPath_SetDrawMode(obj, 0, 1)
                 raw.FPDFPageObj_SetStrokeWidth(obj, ctypes.c_float(0.5))
@@ -176,6 +182,28 @@ def test_overprinted_characters_are_read_once():
     """A bold faked by printing the word again 0.3 pt to the right reads as one word."""
     doc = read_pdf(draw([[("text", 72, 60, "Total 12"), ("text", 72.3, 60, "Total 12")]]), "bold.pdf")
     assert doc.text == "Total 12\n"
+
+
+def test_path_points_read_from_memory_are_the_apis(monkeypatch):
+    """Path points are read from PDFium's memory, not three calls a point (checked against the API on the first
+    path): on this PDFium they are, and every page's edges (rectangles, lines, curves) are the API's."""
+    drawn = draw([ruled_table() + [("line", 72, 300, 500, 300), ("curve", 100, 400, 200, 450)]])
+    files = [drawn] + [(CORPUS / f"{name}.pdf").read_bytes() for name in PDFS]
+
+    def edges() -> list:
+        out = []
+        for data in files:
+            pdf = pdfium.PdfDocument(data)
+            pages = [_pdfium.read_page(pdf, i) for i in range(len(pdf))]
+            out += [(sorted(p.h_edges), sorted(p.v_edges)) for p in pages]
+            pdf.close()
+        return out
+
+    fast = edges()
+    assert _pdfium._in_memory is True, "PDFium's path points are no longer where _pdfium reads them: reading slowly"
+    assert any(v for _, v in fast[:1])
+    monkeypatch.setattr(_pdfium, "_in_memory", False)
+    assert edges() == fast
 
 
 # --- scans ---------------------------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Generic, Optional, TypeVar
 
 from ..model import Mark
 from .text import normalize
 
 T = TypeVar("T")
+_COL = attrgetter("col")
 
 _WS = re.compile(r"\s+")
 
@@ -22,6 +24,8 @@ _WS = re.compile(r"\s+")
 def is_cjk(ch: str) -> bool:
     """CJK ideographs, CJK punctuation, full-width forms and the curly quotes Chinese text uses."""
     o = ord(ch)
+    if o < 0x2014:  # ASCII, Latin, digits: only the middle dot is below the first range
+        return o == 0x00B7
     return (
         0x4E00 <= o <= 0x9FFF
         or 0x3400 <= o <= 0x4DBF
@@ -116,7 +120,7 @@ def expand(spans: Iterable[Span[T]], n_rows: Optional[int] = None) -> list[list[
             by_row[r].append(s)
     out: list[list[Optional[Span[T]]]] = []
     for cells in by_row:
-        cells.sort(key=lambda s: s.col)
+        cells.sort(key=_COL)
         row: list[Optional[Span[T]]] = []
         col = 0
         for s in cells:
@@ -166,35 +170,33 @@ def assemble_marked(blocks: Iterable[Block]) -> tuple[str, list[dict[str, Any]],
     out: list[str] = []
     runs: list[dict[str, Any]] = []
     marks: list[Mark] = []
-    pos = 0
-
-    def emit(s: str) -> None:
-        nonlocal pos
-        out.append(s)
-        pos += len(s)
-
+    pos = 0  # the length of the text so far (a piece's start), kept as the pieces are added
     first = True
     for block in blocks:
         lines = [line for line in block.lines if any(p.text for p in line)]  # all-empty rows say nothing
         if not lines:
             continue
         if not first:
-            emit("\n\n")
+            out.append("\n\n")
+            pos += 2
         first = False
+        sep = "\t" if block.kind == "table" else ""
         for i, line in enumerate(lines):
             if i:
-                emit("\n")
-            sep = "\t" if block.kind == "table" else ""
+                out.append("\n")
+                pos += 1
             for j, piece in enumerate(line):
                 if j and sep:
-                    emit(sep)
-                start = pos
-                emit(piece.text)
-                if piece.page is not None and piece.bbox is not None and piece.text:
+                    out.append(sep)
+                    pos += 1
+                text = piece.text
+                out.append(text)
+                start, pos = pos, pos + len(text)
+                if text and piece.page is not None and piece.bbox is not None:
                     runs.append({"start": start, "end": pos, "page": piece.page, "bbox": piece.bbox})
-                if piece.repairs and piece.text:
+                if text and piece.repairs:
                     marks.extend(Mark(start=start, end=pos, repair=name) for name in piece.repairs)
     if out:
-        emit("\n")
+        out.append("\n")
     return "".join(out), runs, marks
 

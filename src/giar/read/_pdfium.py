@@ -2,9 +2,9 @@
 
 PDFium parses a page's content in C; this module asks it only for what the reader uses, with as few calls per
 character or path as it can: a call costs a few tenths of a microsecond, a page has hundreds of characters and,
-when a browser prints a table, hundreds of rectangles. The calls go through lean ctypes prototypes that take plain
-addresses (pypdfium2's own bindings wrap every handle and out-parameter in a ctypes object, which costs more than
-the call itself).
+when a browser prints a table, hundreds of rectangles. The calls go through the cheapest ctypes prototypes there
+are: no argument types to convert, and the GIL kept (a typed prototype that releases the GIL, as pypdfium2's own
+bindings are, costs two to four times as much per call).
 
 - Characters: text, box and font size, in pdfminer's box convention (the one pdfplumber gave the reader before):
   left edge at the origin, right edge one advance further, bottom at the font's descent below the baseline, top one
@@ -22,8 +22,11 @@ turned as a viewer shows it. PDFium is not thread-safe: neither is this module (
 from __future__ import annotations
 
 import ctypes
+import struct
+from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Optional
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -32,40 +35,54 @@ Matrix = tuple[float, float, float, float, float, float]
 HEdge = tuple[float, float, float]  # a horizontal edge: (y, x0, x1)
 VEdge = tuple[float, float, float]  # a vertical edge: (x, top, bottom)
 
-_P, _I = ctypes.c_void_p, ctypes.c_int
+
+
+class _Handle(ctypes.c_void_p):
+    """A PDFium handle or pointer: ctypes returns it as it is, and passes it back without converting it."""
 
 
 def _address(handle) -> int:
     """The address a pypdfium2 handle (or function) wraps."""
-    return ctypes.cast(handle, _P).value or 0
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
 
 
-def _lean(fn, restype, *argtypes):
-    """``fn`` (a pypdfium2 binding) called through a prototype of plain addresses and numbers."""
-    return ctypes.CFUNCTYPE(restype, *argtypes)(_address(fn))
+def _fast(fn, restype=ctypes.c_int):
+    """``fn`` (a pypdfium2 binding) through a prototype without argument types that keeps the GIL: every argument
+    must be a ``_Handle`` (handles and out-parameters) or an ``int`` (a C ``int``)."""
+    return ctypes.PYFUNCTYPE(restype)(_address(fn))
 
 
-_count_chars = _lean(raw.FPDFText_CountChars, _I, _P)
-_get_text = _lean(raw.FPDFText_GetText, _I, _P, _I, _I, _P)
-_unicode = _lean(raw.FPDFText_GetUnicode, ctypes.c_uint, _P, _I)
-_loose_box = _lean(raw.FPDFText_GetLooseCharBox, _I, _P, _I, _P)
-_char_matrix = _lean(raw.FPDFText_GetMatrix, _I, _P, _I, _P)
-_font_size = _lean(raw.FPDFText_GetFontSize, ctypes.c_double, _P, _I)
-_text_object = _lean(raw.FPDFText_GetTextObject, _P, _P, _I)
-_char_origin = _lean(raw.FPDFText_GetCharOrigin, _I, _P, _I, _P, _P)
-_count_objects = _lean(raw.FPDFPage_CountObjects, _I, _P)
-_get_object = _lean(raw.FPDFPage_GetObject, _P, _P, _I)
-_form_count = _lean(raw.FPDFFormObj_CountObjects, _I, _P)
-_form_object = _lean(raw.FPDFFormObj_GetObject, _P, _P, ctypes.c_ulong)
-_object_type = _lean(raw.FPDFPageObj_GetType, _I, _P)
-_object_matrix = _lean(raw.FPDFPageObj_GetMatrix, _I, _P, _P)
-_fill_color = _lean(raw.FPDFPageObj_GetFillColor, _I, _P, _P, _P, _P, _P)
-_draw_mode = _lean(raw.FPDFPath_GetDrawMode, _I, _P, _P, _P)
-_count_segments = _lean(raw.FPDFPath_CountSegments, _I, _P)
-_segment = _lean(raw.FPDFPath_GetPathSegment, _P, _P, _I)
-_segment_point = _lean(raw.FPDFPathSegment_GetPoint, _I, _P, _P, _P)
-_segment_type = _lean(raw.FPDFPathSegment_GetType, _I, _P)
-_segment_close = _lean(raw.FPDFPathSegment_GetClose, _I, _P)
+_count_chars = _fast(raw.FPDFText_CountChars)
+_get_text = _fast(raw.FPDFText_GetText)
+_unicode = _fast(raw.FPDFText_GetUnicode, ctypes.c_uint)
+_loose_box = _fast(raw.FPDFText_GetLooseCharBox)
+_char_matrix = _fast(raw.FPDFText_GetMatrix)
+_font_size = _fast(raw.FPDFText_GetFontSize, ctypes.c_double)
+_text_object = _fast(raw.FPDFText_GetTextObject, ctypes.c_void_p)  # as an int: a key for the object's run
+_char_origin = _fast(raw.FPDFText_GetCharOrigin)
+_count_objects = _fast(raw.FPDFPage_CountObjects)
+_get_object = _fast(raw.FPDFPage_GetObject, _Handle)
+_form_count = _fast(raw.FPDFFormObj_CountObjects)
+_form_object_at = _fast(raw.FPDFFormObj_GetObject, _Handle)
+_object_type = _fast(raw.FPDFPageObj_GetType)
+_object_matrix = _fast(raw.FPDFPageObj_GetMatrix)
+_fill_color = _fast(raw.FPDFPageObj_GetFillColor)
+_draw_mode = _fast(raw.FPDFPath_GetDrawMode)
+_count_segments = _fast(raw.FPDFPath_CountSegments)
+_segment = _fast(raw.FPDFPath_GetPathSegment, ctypes.c_void_p)  # as an int: an address (see _in_memory)
+_segment_point = _fast(raw.FPDFPathSegment_GetPoint)
+_segment_type = _fast(raw.FPDFPathSegment_GetType)
+_segment_close = _fast(raw.FPDFPathSegment_GetClose)
+
+
+def _form_object(form: _Handle, i: int) -> _Handle:
+    return _form_object_at(form, ctypes.c_ulong(i))  # the index is an unsigned long, not an int
+
+
+def _out(buffer, offset: int = 0) -> _Handle:
+    """A pointer into an out-parameter buffer."""
+    return _Handle(ctypes.addressof(buffer) + offset)
+
 
 # out-parameters, reused by every call
 _RECT = (ctypes.c_float * 4)()  # FS_RECTF: left, top, right, bottom
@@ -74,8 +91,10 @@ _POINT = (ctypes.c_float * 2)()
 _ORIGIN = (ctypes.c_double * 2)()
 _COLOR = (ctypes.c_uint * 4)()
 _MODE = (ctypes.c_int * 2)()
-_RECT_AT, _MATRIX_AT, _POINT_AT, _ORIGIN_AT = (ctypes.addressof(b) for b in (_RECT, _MATRIX, _POINT, _ORIGIN))
-_COLOR_AT, _MODE_AT = ctypes.addressof(_COLOR), ctypes.addressof(_MODE)
+_RECT_AT, _MATRIX_AT, _ORIGIN_X, _ORIGIN_Y = _out(_RECT), _out(_MATRIX), _out(_ORIGIN), _out(_ORIGIN, 8)
+_POINT_X, _POINT_Y = _out(_POINT), _out(_POINT, 4)
+_COLOR_AT = tuple(_out(_COLOR, 4 * k) for k in range(4))
+_FILL_MODE, _STROKE = _out(_MODE), _out(_MODE, 4)
 
 _MOVE, _LINE = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_LINETO
 _PATH, _IMAGE, _FORM = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
@@ -154,10 +173,10 @@ def read_page(pdf: pdfium.PdfDocument, index: int) -> PageContent:
         out = PageContent(index + 1, geo.width, geo.height)
         textpage = page.get_textpage()
         try:
-            out.chars = _dedupe(_chars(_address(textpage.raw), geo))
+            out.chars = _dedupe(_chars(_Handle(_address(textpage.raw)), geo))
         finally:
             textpage.close()
-        out.images = _walk(_address(page.raw), _count_objects, _get_object, geo.matrix, out, not out.chars)
+        out.images = _walk(_Handle(_address(page.raw)), _count_objects, _get_object, geo.matrix, out, not out.chars)
         return out
     finally:
         page.close()
@@ -166,49 +185,46 @@ def read_page(pdf: pdfium.PdfDocument, index: int) -> PageContent:
 # --- characters ---------------------------------------------------------------------------------------------
 
 
-def _page_text(tp: int, n: int) -> str:
+def _page_text(tp: _Handle, n: int) -> str:
     """The text of characters 0..n-1: one call for the page where it maps one character to one index."""
     buf = (ctypes.c_ushort * (n + 1))()
-    got = _get_text(tp, 0, n, ctypes.addressof(buf))
+    got = _get_text(tp, 0, n, buf)
     text = bytes(buf)[: 2 * max(0, got - 1)].decode("utf-16-le", errors="replace")
     if len(text) == n:
         return text
     return "".join(chr(_unicode(tp, i) or 32) for i in range(n))  # surrogate pairs: one call per character
 
 
-def _chars(tp: int, geo: _Geometry) -> list[Char]:
+Run = tuple[float, float, float, float, bool, float, float, float, bool]
+
+
+def _chars(tp: _Handle, geo: _Geometry) -> list[Char]:
     n = _count_chars(tp)
     if n <= 0:
         return []
     text = _page_text(tp, n)
-    rect, mat = _RECT, _MATRIX
+    rect, rect_at = _RECT, _RECT_AT
     loose_box, text_object = _loose_box, _text_object
     height, plain = geo.height, geo.plain
-    runs: dict[int, tuple[float, float, float, float, float]] = {}  # text object → its matrix and font size
+    runs: dict[int, Run] = {}  # text object → what its characters share
     out: list[Char] = []
     append = out.append
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00":
             continue
-        loose_box(tp, i, _RECT_AT)
+        loose_box(tp, i, rect_at)
         obj = text_object(tp, i)
         run = runs.get(obj)
         if run is None:
-            _char_matrix(tp, i, _MATRIX_AT)
-            run = runs[obj] = (mat[0], mat[1], mat[2], mat[3], _font_size(tp, i))
-        a, b, c, d, fs = run
-        left, right, bottom = rect[0], rect[2], rect[3]
-        if b == 0 and c == 0:
-            size = fs * abs(d)
-            if right - left > 1.5 * fs * abs(a) + 1:  # vertical writing: PDFium's loose box is not the glyph's
-                left, bottom, right = _vertical(tp, i, fs * abs(a))
+            run = runs[obj] = _run(tp, i)
+        a, b, c, d, straight, size, wide, em, upright = run
+        left, top, right, bottom = rect[:]
+        if straight:
+            if right - left > wide:  # vertical writing: PDFium's loose box is not the glyph's
+                left, bottom, right = _vertical(tp, i, em)
             top = bottom + size
-        else:  # turned text: PDFium's box
-            top = rect[1]
-            size = 0.0
         if plain:
-            append(Char(ch, left, height - top, right, height - bottom, size or top - bottom or 10.0,
-                        a * d > 0 >= b * c))
+            append(Char(ch, left, height - top, right, height - bottom, size or top - bottom or 10.0, upright))
         else:
             x0, y0, x1, y1 = geo.box(left, bottom, right, top)
             ga, gb, gc, gd, _, _ = _mul((a, b, c, d, 0, 0), geo.ctm)
@@ -216,30 +232,54 @@ def _chars(tp: int, geo: _Geometry) -> list[Char]:
     return out
 
 
-def _vertical(tp: int, i: int, width: float) -> tuple[float, float, float]:
+def _run(tp: _Handle, i: int) -> Run:
+    """What the characters of character ``i``'s text object share, worked out once: its matrix (a, b, c, d);
+    whether it is unturned; then the font size as printed (0 if turned: the box's height is used), the width
+    above which a character's loose box is not its glyph's, an em, and whether the text is upright."""
+    _char_matrix(tp, i, _MATRIX_AT)
+    a, b, c, d = _MATRIX[:4]
+    fs = _font_size(tp, i)
+    straight = b == 0 and c == 0
+    return (a, b, c, d, straight, fs * abs(d) if straight else 0.0, 1.5 * fs * abs(a) + 1, fs * abs(a),
+            a * d > 0 >= b * c)
+
+
+def _vertical(tp: _Handle, i: int, width: float) -> tuple[float, float, float]:
     """A character of a vertical-writing font, as pdfminer boxes it: one em wide from PDFium's origin, whose y is
     the box's lower edge (PDFium's loose box of such a character is not the glyph's)."""
-    _char_origin(tp, i, _ORIGIN_AT, _ORIGIN_AT + 8)
+    _char_origin(tp, i, _ORIGIN_X, _ORIGIN_Y)
     x, y = _ORIGIN[:]
     return x, y, x + width
 
 
-_BY_TEXT_TOP_X = attrgetter("text", "top", "x0")
+_BY_TOP_X = attrgetter("top", "x0")
 
 
 def _dedupe(chars: list[Char], tol: float = 1.0) -> list[Char]:
     """Drop a character printed again on itself (same text, size and direction, within ``tol`` points): a bold
     faked by overprinting, a shadow. The first one printed is kept, as pdfplumber's ``dedupe_chars`` does.
 
-    Sorted by text and position, a character's twin can only be among the ones just before it with the same text
-    and a top at most ``tol`` higher; a run level with it and more than ``tol`` to its left is skipped whole."""
-    srt = sorted(chars, key=_BY_TEXT_TOP_X)
-    run = list(range(len(srt)))  # where the run of characters with this one's text and top starts
-    dropped: set[int] = set()
+    Only characters of the same text can be twins: each text's characters are searched apart (most texts occur
+    once on a page, so most characters are never sorted)."""
+    by_text: dict[str, list[Char]] = defaultdict(list)
+    for ch in chars:
+        by_text[ch.text].append(ch)
+    dropped = {id(ch) for same in by_text.values() if len(same) > 1 for ch in _twins(same, tol)}
+    return [ch for ch in chars if id(ch) not in dropped] if dropped else chars
+
+
+def _twins(same: list[Char], tol: float) -> list[Char]:
+    """The characters to drop among characters of one text, in the order printed: of each character and the
+    nearest one before it (by position) that it overprints and that is not dropped already, the later printed.
+
+    Sorted by position, a character's twin can only be among the ones just before it with a top at most ``tol``
+    higher; a run level with it and more than ``tol`` to its left is skipped whole."""
+    srt = sorted(same, key=_BY_TOP_X)
+    run = list(range(len(srt)))  # where the run of characters with this one's top starts
+    dropped: dict[int, Char] = {}  # by id
+    printed: dict[int, int] = {}  # id → place in ``same``, once a twin is found
     for p in range(1, len(srt)):
         ch, prev = srt[p], srt[p - 1]
-        if prev.text != ch.text:
-            continue
         if prev.top == ch.top:
             run[p] = run[p - 1]
         elif ch.top - prev.top > tol:
@@ -247,32 +287,25 @@ def _dedupe(chars: list[Char], tol: float = 1.0) -> list[Char]:
         j = p - 1
         while j >= 0:
             other = srt[j]
-            if other.text != ch.text or ch.top - other.top > tol:
+            if ch.top - other.top > tol:
                 break
             if other.top == ch.top and ch.x0 - other.x0 > tol:
                 j = run[j] - 1
                 continue
             if (abs(other.x0 - ch.x0) <= tol and other.upright == ch.upright and abs(other.size - ch.size) < 0.01
                     and id(other) not in dropped):
-                dropped.add(id(_later(chars, other, ch)))
+                printed = printed or {id(c): k for k, c in enumerate(same)}
+                later = ch if printed[id(ch)] > printed[id(other)] else other
+                dropped[id(later)] = later
                 break
             j -= 1
-    return [ch for ch in chars if id(ch) not in dropped] if dropped else chars
-
-
-def _later(chars: list[Char], a: Char, b: Char) -> Char:
-    for ch in chars:
-        if ch is a:
-            return b
-        if ch is b:
-            return a
-    return b
+    return list(dropped.values())
 
 
 # --- paths ----------------------------------------------------------------------------------------------------
 
 
-def _walk(parent: int, count, get, outer: Matrix, out: PageContent, count_images: bool) -> int:
+def _walk(parent: _Handle, count, get, outer: Matrix, out: PageContent, count_images: bool) -> int:
     """Edges of every painted path under ``parent`` (a page or a form XObject) into ``out``; the number of
     images."""
     images = 0
@@ -296,16 +329,14 @@ def _walk(parent: int, count, get, outer: Matrix, out: PageContent, count_images
     return images
 
 
-def _rectangle(obj: int, a: float, d: float, e: float, f: float, h: list[HEdge], v: list[VEdge]) -> bool:
+def _rectangle(obj: _Handle, a: float, d: float, e: float, f: float, h: list[HEdge], v: list[VEdge]) -> bool:
     """A five-point path that closes an axis-aligned rectangle (``re``, as browsers draw every cell border, hundreds
     a page) as its four sides, read with the fewest calls; False for any other five-point path. The path's
     matrix scales and shifts only: x → a·x + e, y → d·y + f."""
-    seg, point, at, xy = _segment, _segment_point, _POINT_AT, _POINT
-    coords: list[float] = []
-    for k in range(5):
-        point(seg(obj, k), at, at + 4)
-        coords += xy[:]
-    x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = coords
+    if _in_memory:
+        x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _FIVE_POINTS.unpack_from(_FIVE_AT.from_address(_segment(obj, 0)))
+    else:
+        x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _five_points(obj)
     if not (x4 == x0 and y4 == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
                                        or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0))):
         return False
@@ -324,25 +355,17 @@ def _rectangle(obj: int, a: float, d: float, e: float, f: float, h: list[HEdge],
     return True
 
 
-def _path_edges(obj: int, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
+def _path_edges(obj: _Handle, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
     """The edges of one path object (``mat``: its space → the reader's), as pdfplumber makes them from pdfminer's
     line, rect and curve objects: the path split into subpaths, each a line, a rectangle or a curve."""
     a, b, c, d, e, f = mat
-    xy = _POINT
-
-    def point(seg: int) -> tuple[float, float]:
-        _segment_point(seg, _POINT_AT, _POINT_AT + 4)
-        x = xy[0]
-        y = xy[1]
-        return a * x + c * y + e, b * x + d * y + f
-
-    n = _count_segments(obj)
+    segments = _segments(obj, _count_segments(obj))
+    n = len(segments)
     ops: list[str] = []  # pdfminer's operators: "m" starts a subpath, "h" closes it (back to its start)
     pts: list[tuple[float, float]] = []
     i = 0
     while i < n:
-        seg = _segment(obj, i)
-        kind = _segment_type(seg)
+        kind = segments[i][2]
         if kind == _MOVE or not ops:
             if ops:
                 _shape_edges("".join(ops), pts, obj, h, v)
@@ -352,11 +375,11 @@ def _path_edges(obj: int, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
             op = "l"
         else:  # a Bézier: two control points, then the end point (the only one pdfminer keeps)
             i += 2
-            seg = _segment(obj, min(i, n - 1))
             op = "c"
+        x, y, _, close = segments[min(i, n - 1)]
         ops.append(op)
-        pts.append(point(seg))
-        if _segment_close(seg):
+        pts.append((a * x + c * y + e, b * x + d * y + f))
+        if close:
             ops.append("h")
             pts.append(pts[0])
         i += 1
@@ -364,7 +387,57 @@ def _path_edges(obj: int, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
         _shape_edges("".join(ops), pts, obj, h, v)
 
 
-def _shape_edges(shape: str, pts: list[tuple[float, float]], obj: int, h: list[HEdge], v: list[VEdge]) -> None:
+# A path's points, read from PDFium's memory: a segment handle is the address of the segment's point in the path's
+# array of points (CFX_Path::Point: x and y as floats, then the segment type and the close flag as bytes, padded to
+# 12 bytes), so one read gives every point instead of three calls per point (~1 µs; a browser-printed page has
+# hundreds of rectangles). The layout is no API: it is checked against the API on the first path read, and if it
+# ever differs the points are read through the API.
+_SEGMENT = struct.Struct("<ffBB2x")
+_FIVE_POINTS = struct.Struct("<" + "ff4x" * 5)
+_FIVE_AT = ctypes.c_char * _FIVE_POINTS.size
+_in_memory: Optional[bool] = None  # None until checked
+
+
+def _five_points(obj: _Handle) -> tuple[float, ...]:
+    """x0, y0, …, x4, y4 of a five-segment path, until the layout is known or if it is not the one expected."""
+    if _in_memory is None:
+        _check_layout(obj, 5)
+    if _in_memory:
+        return _FIVE_POINTS.unpack_from(_FIVE_AT.from_address(_segment(obj, 0)))
+    return tuple(xy for x, y, _, _ in _segments_by_api(obj, 5) for xy in (x, y))
+
+
+def _segments(obj: _Handle, n: int) -> list[tuple[float, float, int, int]]:
+    """The first ``n`` segments of a path as ``(x, y, type, close)``."""
+    if _in_memory is None:
+        _check_layout(obj, n)
+    if _in_memory and n:
+        return list(_SEGMENT.iter_unpack(ctypes.string_at(_segment(obj, 0), _SEGMENT.size * n)))
+    return _segments_by_api(obj, n)
+
+
+def _segments_by_api(obj: _Handle, n: int) -> list[tuple[float, float, int, int]]:
+    out = []
+    for k in range(n):
+        seg = _Handle(_segment(obj, k))
+        _segment_point(seg, _POINT_X, _POINT_Y)
+        out.append((_POINT[0], _POINT[1], _segment_type(seg), _segment_close(seg)))
+    return out
+
+
+def _check_layout(obj: _Handle, n: int) -> None:
+    """Decide, on a path of ``n`` segments, whether its points can be read from memory: only if every segment
+    handle is where the layout puts it and every point, type and close flag read there is the API's (a path of
+    fewer than two segments cannot tell; the next one will)."""
+    global _in_memory
+    if n < 2:
+        return
+    first = _segment(obj, 0)
+    _in_memory = (all(_segment(obj, k) == first + k * _SEGMENT.size for k in range(n))
+                  and list(_SEGMENT.iter_unpack(ctypes.string_at(first, _SEGMENT.size * n))) == _segments_by_api(obj, n))
+
+
+def _shape_edges(shape: str, pts: list[tuple[float, float]], obj: _Handle, h: list[HEdge], v: list[VEdge]) -> None:
     """One subpath (pdfminer's operators and points) as edges: a line, a rectangle's four sides, or a curve's
     horizontal and vertical segments. A slanted line counts as vertical, as in pdfplumber."""
     if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:  # a redundant "l" before "h"
@@ -396,11 +469,11 @@ def _square(pts: list[tuple[float, float]]) -> bool:
     return (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
 
 
-def _hidden(obj: int) -> bool:
+def _hidden(obj: _Handle) -> bool:
     """A white rectangle painted without a stroke: Word and WPS paint one behind each line of some paragraphs."""
-    if not _fill_color(obj, _COLOR_AT, _COLOR_AT + 4, _COLOR_AT + 8, _COLOR_AT + 12):
+    if not _fill_color(obj, *_COLOR_AT):
         return False
     if _COLOR[0] < _WHITE or _COLOR[1] < _WHITE or _COLOR[2] < _WHITE:
         return False
-    _draw_mode(obj, _MODE_AT, _MODE_AT + 4)
+    _draw_mode(obj, _FILL_MODE, _STROKE)
     return not _MODE[1]

@@ -16,6 +16,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import reduce
+from operator import add
 from typing import Optional
 
 from ._pdfium import HEdge, VEdge
@@ -58,28 +60,34 @@ def _merge(edges: list[tuple[float, float, float]]) -> list[tuple[float, float, 
 
     Edges drawn twice (a border shared by two cells, often) are counted, not walked twice: the mean weighs them
     as pdfplumber does."""
+    distinct = sorted(edges)  # in drawing order they are nearly sorted already: faster than sorting a set
+    if not distinct:
+        return []
+    counts = Counter(edges) if len(set(edges)) < len(edges) else None  # most pages draw each edge once
+    if counts:
+        distinct = sorted(counts)
+    positions = [e[0] for e in distinct]
+    spans = [(start, end) for _, start, end in distinct]
+    cuts = [k for k, (p, q) in enumerate(zip(positions, positions[1:]), 1) if q > p + SNAP]
     out: list[tuple[float, float, float]] = []
-    spans: list[tuple[float, float]] = []
-    total = count = 0.0
-    last = None
-    for (pos, start, end), n in sorted(Counter(edges).items()):
-        if last is not None and pos > last + SNAP:
-            _join(total / count, spans, out)
-            spans, total, count = [], 0.0, 0.0
-        spans.append((start, end))
-        total += pos * n
-        count += n
-        last = pos
-    if spans:
-        _join(total / count, spans, out)
+    for lo, hi in zip([0] + cuts, cuts + [len(distinct)]):
+        if counts:
+            total = count = 0.0
+            for e in distinct[lo:hi]:
+                total += e[0] * counts[e]
+                count += counts[e]
+        else:  # the same sums, each edge once
+            total, count = reduce(add, positions[lo:hi], 0.0), float(hi - lo)
+        _join(total / count, spans[lo:hi], out)
     return out
 
 
 def _join(at: float, spans: list[tuple[float, float]], out: list[tuple[float, float, float]]) -> None:
     """Collinear edges at ``at`` from their ``(start, end)`` spans: joined where a gap is at most JOIN."""
     spans.sort()
-    start, end = spans[0]
-    for s, t in spans[1:]:
+    it = iter(spans)
+    start, end = next(it)
+    for s, t in it:
         if s <= end + JOIN:
             if t > end:
                 end = t
@@ -96,8 +104,8 @@ def _intersections(horizontal: list[HEdge], vertical: list[VEdge]) -> tuple[list
     through_v: dict[Point, set[int]] = defaultdict(set)
     through_h: dict[Point, set[int]] = defaultdict(set)
     for vi, (x, top, bottom) in enumerate(sorted(vertical)):
-        for hi in range(bisect_left(ys, top - MEET), bisect_right(ys, bottom + MEET)):
-            y, x0, x1 = horizontal[hi]
+        lo = bisect_left(ys, top - MEET)
+        for hi, (y, x0, x1) in enumerate(horizontal[lo:bisect_right(ys, bottom + MEET)], lo):
             if x0 - MEET <= x <= x1 + MEET:
                 p = (x, y)
                 through_v[p].add(vi)
@@ -119,29 +127,39 @@ def _cells(points: list[Point], through_v: dict, through_h: dict) -> list[Box]:
     cells: list[Box] = []
     for x, y in points:
         ys, xs = below[x], right[y]
+        i, j = bisect_right(ys, y), bisect_right(xs, x)
+        if i == len(ys) or j == len(xs):  # nothing below or to the right: no cell
+            continue
         v_here, h_here = through_v[(x, y)], through_h[(x, y)]
+        y2, x2 = ys[i], xs[j]  # most points: the nearest point below and to the right make the cell
+        if (not v_here.isdisjoint(through_v[(x, y2)]) and not h_here.isdisjoint(through_h[(x2, y)])
+                and _closes(x2, y, y2, through_v, through_h, through_h[(x, y2)])):
+            cells.append((x, y, x2, y2))
+            continue
         joined_right: Optional[list[float]] = None
-        found = None
-        for y2 in ys[bisect_right(ys, y):]:
+        for y2 in ys[i:]:
             h_below = through_h[(x, y2)]
             if v_here.isdisjoint(through_v[(x, y2)]):
                 break
             if joined_right is None:
                 joined_right = []
-                for x2 in xs[bisect_right(xs, x):]:
+                for x2 in xs[j:]:
                     if h_here.isdisjoint(through_h[(x2, y)]):
                         break
                     joined_right.append(x2)
-            for x2 in joined_right:
-                corner = (x2, y2)
-                if (corner in through_v and not through_v[corner].isdisjoint(through_v[(x2, y)])
-                        and not through_h[corner].isdisjoint(h_below)):
-                    found = (x, y, x2, y2)
-                    break
-            if found:
-                cells.append(found)
+            closing = next((x2 for x2 in joined_right if _closes(x2, y, y2, through_v, through_h, h_below)), None)
+            if closing is not None:
+                cells.append((x, y, closing, y2))
                 break
     return cells
+
+
+def _closes(x2: float, y: float, y2: float, through_v: dict, through_h: dict, h_below: set[int]) -> bool:
+    """Is (x2, y2) a meeting point that a vertical edge joins to (x2, y) above it and an edge of ``h_below`` (the
+    horizontal edges through the cell's lower-left corner) to the left?"""
+    corner = (x2, y2)
+    return (corner in through_v and not through_v[corner].isdisjoint(through_v[(x2, y)])
+            and not through_h[corner].isdisjoint(h_below))
 
 
 def _group(cells: list[Box]) -> list[list[Box]]:
@@ -157,7 +175,7 @@ def _group(cells: list[Box]) -> list[list[Box]]:
         for cell in remaining:
             x0, top, x1, bottom = cell
             mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
-            if not current or any(c in corners for c in mine):
+            if not current or not corners.isdisjoint(mine):
                 corners.update(mine)
                 current.append(cell)
             else:

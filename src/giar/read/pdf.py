@@ -19,7 +19,7 @@ import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Optional, Union
 
 from ..model import Document, Finding
@@ -50,20 +50,16 @@ def _center_in(ch: Char, box: Box, pad: float = 0.0) -> bool:
     return box[0] - pad <= cx <= box[2] + pad and box[1] - pad <= cy <= box[3] + pad
 
 
+_X0, _TOP, _X1, _BOTTOM = attrgetter("x0"), attrgetter("top"), attrgetter("x1"), attrgetter("bottom")
+
+
 def _bbox(chars: list[Char]) -> Box:
     return (
-        round(min(c.x0 for c in chars), 2),
-        round(min(c.top for c in chars), 2),
-        round(max(c.x1 for c in chars), 2),
-        round(max(c.bottom for c in chars), 2),
+        round(min(map(_X0, chars)), 2),
+        round(min(map(_TOP, chars)), 2),
+        round(max(map(_X1, chars)), 2),
+        round(max(map(_BOTTOM, chars)), 2),
     )
-
-
-_X0 = attrgetter("x0")
-
-
-def _middle_x0(c: Char) -> tuple[float, float]:
-    return ((c.top + c.bottom) / 2, c.x0)
 
 
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
@@ -78,8 +74,9 @@ def _group_lines(chars: list[Char]) -> list[list[Char]]:
         upright = [c for c in chars if c.upright]
         rotated = [c for c in chars if not c.upright]
     lines: list[tuple[float, float, list[Char]]] = []  # (middle, size, chars)
-    for ch in sorted(upright, key=_middle_x0):
-        mid, size = (ch.top + ch.bottom) / 2, ch.size
+    by_middle = sorted([((c.top + c.bottom) / 2, c.x0, k, c) for k, c in enumerate(upright)])  # k: ties as given
+    for mid, _, _, ch in by_middle:
+        size = ch.size
         if lines and abs(lines[-1][0] - mid) <= 0.45 * min(size, lines[-1][1]):
             lines[-1][2].append(ch)
         else:
@@ -99,13 +96,16 @@ def _words(line: list[Char]) -> list[list[Char]]:
     """A line's characters split where a space would be printed, and where CJK meets non-CJK, so a number in
     running text ("收到申请859件") gets a box of its own."""
     words: list[list[Char]] = []
+    prev_x1 = 0.0
+    prev_cjk = False  # is the last character of the previous one CJK
     for ch in line:
-        if words:
-            prev = words[-1][-1]
-            if _gap(prev, ch) <= WORD_GAP * ch.size and is_cjk(prev.text[-1]) == is_cjk(ch.text[0]):
-                words[-1].append(ch)
-                continue
-        words.append([ch])
+        text = ch.text
+        cjk = is_cjk(text[0])
+        if words and ch.x0 - prev_x1 <= WORD_GAP * ch.size and prev_cjk == cjk:
+            words[-1].append(ch)
+        else:
+            words.append([ch])
+        prev_x1, prev_cjk = ch.x1, cjk if len(text) == 1 else is_cjk(text[-1])
     return words
 
 
@@ -116,8 +116,8 @@ def _spelled(line: list[Char]) -> list[tuple[list[Char], str, str]]:
     prev: Optional[list[Char]] = None
     prev_text = ""
     for word in _words(line):
-        text = normalize("".join(c.text for c in word))
-        spaced = prev is not None and _gap(prev[-1], word[0]) > WORD_GAP * word[0].size
+        text = normalize("".join([c.text for c in word]))
+        spaced = prev is not None and word[0].x0 - prev[-1].x1 > WORD_GAP * word[0].size
         out.append((word, text, join_pieces(prev_text, text) if spaced else ""))
         prev, prev_text = word, text
     return out
@@ -136,13 +136,15 @@ def _pieces(line: list[Char], page: int) -> list[Piece]:
 def _line_text(line: list[Char]) -> str:
     """The text of one line, as ``_spelled`` spells it, without its words: only a visible gap can put a space
     between two characters (a CJK/non-CJK boundary without one splits words but adds nothing)."""
+    cuts = [k for k in range(1, len(line)) if line[k].x0 - line[k - 1].x1 > WORD_GAP * line[k].size]
+    if not cuts:  # most cells: one run of characters
+        return normalize("".join([c.text for c in line]))
     text = ""
     start = 0
-    for k in range(1, len(line) + 1):
-        if k == len(line) or line[k].x0 - line[k - 1].x1 > WORD_GAP * line[k].size:
-            chunk = normalize("".join(c.text for c in line[start:k]))
-            text += join_pieces(text, chunk) + chunk
-            start = k
+    for k in cuts + [len(line)]:
+        chunk = normalize("".join([c.text for c in line[start:k]]))
+        text += join_pieces(text, chunk) + chunk
+        start = k
     return text
 
 
@@ -150,8 +152,11 @@ def _text_of(chars: list[Char]) -> str:
     """The text of a table cell: its lines joined by the giar rule (nothing between CJK, else a space)."""
     if len(chars) <= 1:
         return normalize(chars[0].text) if chars else ""
-    first = chars[0]
-    if all(c.top == first.top and c.bottom == first.bottom and c.upright for c in chars):  # one line, one font
+    top, bottom = chars[0].top, chars[0].bottom
+    for c in chars:
+        if c.top != top or c.bottom != bottom or not c.upright:
+            break
+    else:  # one line, one font
         return _line_text(sorted(chars, key=_X0))
     text = ""
     for line in _group_lines(chars):
@@ -262,6 +267,31 @@ class _Owners:
         found = [self.owner[(r, c)] for r in _slots(self.ys, y) for c in _slots(self.xs, x) if (r, c) in self.owner]
         return min(found) if found else None
 
+    def assign(self, chars: list[Char], n: int) -> tuple[list[list[Char]], list[Char], list[Char]]:
+        """The characters of each of the ``n`` cells (by the centre of each character), the characters in the
+        table's box but in no cell, and those outside it (in their order)."""
+        xs, ys, owner, find = self.xs, self.ys, self.owner, self.find
+        x0, top, x1, bottom = xs[0], ys[0], xs[-1], ys[-1]
+        last_col, last_row = len(xs) - 1, len(ys) - 1
+        inside: list[list[Char]] = [[] for _ in range(n)]
+        stray: list[Char] = []  # in the table's box but in no cell: a slot whose cell the PDF did not draw
+        rest: list[Char] = []
+        for ch in chars:
+            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+            if not (x0 <= cx <= x1 and top <= cy <= bottom):
+                rest.append(ch)
+                continue
+            c, r = bisect_right(xs, cx) - 1, bisect_right(ys, cy) - 1
+            if 0 <= c < last_col and 0 <= r < last_row and xs[c] < cx and ys[r] < cy:  # inside one slot
+                k = owner.get((r, c))
+            else:  # on an edge: the first cell whose closed box holds it
+                k = find(cx, cy)
+            if k is not None:
+                inside[k].append(ch)
+            else:
+                stray.append(ch)
+        return inside, stray, rest
+
 
 def _table(table: Table, chars: list[Char], page: int) -> tuple[Optional[PdfTable], list[Char]]:
     """A found table as grid rows of cells, and the characters it did not take.
@@ -271,58 +301,58 @@ def _table(table: Table, chars: list[Char], page: int) -> tuple[Optional[PdfTabl
     that holds its centre, found from the sorted edges.
     """
     boxes = table.cells
-    xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
-    ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
+    owners = _Owners(boxes)
+    xs, ys = _edges(owners.xs), _edges(owners.ys)
     if len(xs) < 3 or len(ys) < 2:
         return None, chars
-    owners = _Owners(boxes)
-    x0, top, x1, bottom = table.bbox
-    inside: list[list[Char]] = [[] for _ in boxes]
-    stray: list[Char] = []  # in the table's box but in no cell: a slot whose cell the PDF did not draw
-    rest: list[Char] = []
-    oxs, oys, owner = owners.xs, owners.ys, owners.owner
-    last_col, last_row = len(oxs) - 1, len(oys) - 1
-    for ch in chars:
-        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        if not (x0 <= cx <= x1 and top <= cy <= bottom):
-            rest.append(ch)
-            continue
-        c, r = bisect_right(oxs, cx) - 1, bisect_right(oys, cy) - 1
-        if 0 <= c < last_col and 0 <= r < last_row and oxs[c] < cx and oys[r] < cy:  # inside one slot
-            k = owner.get((r, c))
-        else:  # on an edge: the first cell whose closed box holds it
-            k = owners.find(cx, cy)
-        if k is not None:
-            inside[k].append(ch)
-        else:
-            stray.append(ch)
-    spans: list[Span[CellVal]] = []
-    for box, cell_chars in zip(boxes, inside):
-        c0, c1 = _index(xs, box[0]), _index(xs, box[2])
-        r0, r1 = _index(ys, box[1]), _index(ys, box[3])
-        if c1 <= c0 or r1 <= r0:  # a sliver between two edges closer than EDGE_TOL: its characters go
-            continue
-        bbox = (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
-        spans.append(Span(r0, c0, r1 - r0, c1 - c0, CellVal(_text_of(cell_chars), page, bbox)))
+    inside, stray, rest = owners.assign(chars, len(boxes))
+    spans = _spans(boxes, inside, owners, xs, ys, page)
     if stray:
-        covered = {(s.row + dr, s.col + dc) for s in spans for dr in range(s.rowspan) for dc in range(s.colspan)}
-        loose: dict[tuple[int, int], list[Char]] = {}
-        left_over = False
-        for ch in stray:
-            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-            free = [(r, c) for r in _slots(ys, cy) for c in _slots(xs, cx) if (r, c) not in covered]
-            if free:
-                loose.setdefault(min(free), []).append(ch)
-            else:
-                left_over = True
-        for (r, c), cell_chars in sorted(loose.items()):
-            bbox = (round(xs[c], 2), round(ys[r], 2), round(xs[c + 1], 2), round(ys[r + 1], 2))
-            spans.append(Span(r, c, 1, 1, CellVal(_text_of(cell_chars), page, bbox)))
+        loose, left_over = _loose_cells(stray, spans, xs, ys, page)
         if left_over:  # back in the page's order
-            taken = {id(ch) for cell_chars in (*inside, *loose.values()) for ch in cell_chars}
+            taken = {id(ch) for cell_chars in (*inside, *loose) for ch in cell_chars}
             rest = [ch for ch in chars if id(ch) not in taken]
     rows = expand(spans, len(ys) - 1)
+    x0, top, x1, bottom = owners.xs[0], owners.ys[0], owners.xs[-1], owners.ys[-1]  # the table's box
     return PdfTable(page, rows, (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))), rest
+
+
+def _spans(boxes: list[Box], inside: list[list[Char]], owners: _Owners, xs: list[float], ys: list[float],
+           page: int) -> list[Span[CellVal]]:
+    """The cells on the grid of row and column lines ``ys`` and ``xs``, with their text; each distinct edge is
+    placed (and rounded) once, not once per cell that has it."""
+    col = {v: _index(xs, v) for v in owners.xs}
+    row = {v: _index(ys, v) for v in owners.ys}
+    at_x = {v: round(v, 2) for v in owners.xs}
+    at_y = {v: round(v, 2) for v in owners.ys}
+    spans: list[Span[CellVal]] = []
+    for (x0, top, x1, bottom), cell_chars in zip(boxes, inside):
+        c0, c1, r0, r1 = col[x0], col[x1], row[top], row[bottom]
+        if c1 <= c0 or r1 <= r0:  # a sliver between two edges closer than EDGE_TOL: its characters go
+            continue
+        bbox = (at_x[x0], at_y[top], at_x[x1], at_y[bottom])
+        spans.append(Span(r0, c0, r1 - r0, c1 - c0, CellVal(_text_of(cell_chars), page, bbox)))
+    return spans
+
+
+def _loose_cells(stray: list[Char], spans: list[Span[CellVal]], xs: list[float], ys: list[float],
+                 page: int) -> tuple[list[list[Char]], bool]:
+    """Characters in a table's box but in no drawn cell, as one-slot cells added to ``spans`` where no cell covers
+    their slot; their characters, and whether any character was left in no cell at all."""
+    covered = {(s.row + dr, s.col + dc) for s in spans for dr in range(s.rowspan) for dc in range(s.colspan)}
+    loose: dict[tuple[int, int], list[Char]] = {}
+    left_over = False
+    for ch in stray:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        free = [(r, c) for r in _slots(ys, cy) for c in _slots(xs, cx) if (r, c) not in covered]
+        if free:
+            loose.setdefault(min(free), []).append(ch)
+        else:
+            left_over = True
+    for (r, c), cell_chars in sorted(loose.items()):
+        bbox = (round(xs[c], 2), round(ys[r], 2), round(xs[c + 1], 2), round(ys[r + 1], 2))
+        spans.append(Span(r, c, 1, 1, CellVal(_text_of(cell_chars), page, bbox)))
+    return list(loose.values()), left_over
 
 
 def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge]:
@@ -334,20 +364,22 @@ def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge
     is there, one is drawn between them.
     """
     vertical = [e for e in vertical if e[2] - e[1] > 5]
-    out: list[HEdge] = []
+    if len(vertical) < 2:
+        return []
+    ends: list[HEdge] = []  # where two or more rules end (start) together, lowest (highest) first
     for end, pick in ((2, max), (1, min)):
-        if len(vertical) < 2:
-            break
-        y = pick(e[end] for e in vertical)
-        at = [e for e in vertical if abs(e[end] - y) <= EDGE_TOL]
-        if len(at) < 2:
-            continue
-        x0, x1 = min(e[0] for e in at), max(e[0] for e in at)
-        level = [e for e in horizontal if abs(e[0] - y) <= EDGE_TOL]
-        if any(hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL for _, hx0, hx1 in level):
-            continue
-        out.append((y, x0, x1))
-    return out
+        y = pick(map(itemgetter(end), vertical))
+        at = [e for e in vertical if -EDGE_TOL <= e[end] - y <= EDGE_TOL]
+        if len(at) >= 2:
+            ends.append((y, min(e[0] for e in at), max(e[0] for e in at)))
+    if not ends:
+        return []
+    # the horizontal rules near either end, in one pass (the window is wider than EDGE_TOL: tested exactly below)
+    (lo, hi), (lo2, hi2) = [(y - EDGE_TOL - 1, y + EDGE_TOL + 1) for y, _, _ in ends + ends[:1]][:2]
+    near = [e for e in horizontal if lo <= e[0] <= hi or lo2 <= e[0] <= hi2]
+    return [(y, x0, x1) for y, x0, x1 in ends
+            if not any(-EDGE_TOL <= hy - y <= EDGE_TOL and hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL
+                       for hy, hx0, hx1 in near)]
 
 
 def _page_items(content: PageContent) -> PageItems:

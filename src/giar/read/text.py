@@ -27,6 +27,8 @@ def normalize(text: str) -> str:
     labels read the same everywhere."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():  # every character the table translates is beyond ASCII (a PDF reads each number this way)
+        return text
     return text.translate(_FULLWIDTH) if _NEEDS.search(text) else text
 
 
