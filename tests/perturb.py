@@ -107,7 +107,9 @@ def apply(variant: Variant, lines: list[str], op: str, draw_int, value_lines: di
     if op == "whitespace":
         i = draw_int(0, len(lines) - 1)
         how = draw_int(0, 3)
-        if how == 0:
+        if lines[i] is None:
+            pass
+        elif how == 0:
             lines[i] = lines[i] + "  "
         elif how == 1:
             lines[i] = "  " + lines[i] if "\t" in lines[i] else lines[i]

@@ -185,6 +185,9 @@ def limits_of(args: argparse.Namespace) -> Limits:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command line. A document giar cannot read is one line on standard error (its name and why), never a
     traceback; ``GIAR_DEBUG=1`` shows the traceback of an internal error."""
+    import logging
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # its warnings on damaged PDFs are not the user's business
     try:
         return _main(argv)
     except GiarError as exc:

@@ -18,7 +18,7 @@ from ..limits import DEFAULT, Limits
 from ..model import Document, Finding
 from ..status import FindingKind
 from ._layout import Block, Piece, assemble_marked, clean, expand, has_text, place
-from .text import _gb, decode
+from .text import _gb, decode, replaced
 
 _SKIP = {
     "script", "style", "noscript", "template", "head", "iframe", "object", "embed", "svg", "math",
@@ -341,6 +341,7 @@ def read_html(data: bytes, source: str, limits: Limits = DEFAULT) -> Document:
         findings.append(
             Finding(kind=FindingKind.ENCODING, message=f"page declares {declared} but reads as {enc}", stage="read")
         )
+    findings += replaced(text)
     text = _XML_DECL_STR.sub("", text, count=1)
     deep = limits.max_html_depth is None or limits.max_html_depth >= _LIBXML_DEPTH - 6
     parser = lxml.html.HTMLParser(huge_tree=True) if deep else None
