@@ -226,6 +226,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "fuzz.json"))
     args = ap.parse_args()
+    import logging
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # thousands of warnings on damaged PDFs
     report: dict = {"seed": args.seed}
     if args.bytes:
         run_bytes(args.bytes, args.seed, report)

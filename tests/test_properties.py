@@ -24,7 +24,7 @@ from giar.status import FindingKind
 from perturb import GOLDS, OPS, Variant, make, provenance_problems
 
 PROFILE = settings(
-    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 

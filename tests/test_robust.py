@@ -307,3 +307,17 @@ def test_cli_review_lists_each_failure(junk, tmp_path):
 def test_cli_limit_options(tmp_path):
     run = _cli("extract", str(FIXTURES / "corpus" / "004_hongze-district-2023.pdf"), "--max-pages", "2")
     assert run.returncode == 1 and "TooLarge" in run.stderr and "max_pdf_pages" in run.stderr
+
+
+def test_utf8_cut_inside_a_character_or_with_a_bad_byte_is_still_read_as_utf8():
+    """Detection used to turn such a text into mojibake of another encoding (found by the fuzz run)."""
+    path = FIXTURES / "hard" / "tabs_2021.txt"
+    raw = path.read_bytes()
+    want = extract(path)
+    at = raw.index("总体情况".encode()) + 1  # inside a character
+    for damaged in (raw[:at] + b"\xff" + raw[at + 1 :], raw + "报".encode()[:2]):
+        got = extract(damaged, name="damaged.txt")
+        assert got.requests == want.requests and got.meta.title == want.meta.title
+        assert any(f.kind == "encoding" and "U+FFFD" in f.message for f in got.findings)
+    gbk = (FIXTURES / "hard" / "fullwidth_digits_gbk.txt").read_bytes()
+    assert giar.read.read(gbk).encoding == "gb18030"  # GB18030 is never taken for damaged UTF-8

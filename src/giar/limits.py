@@ -37,8 +37,8 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on one document; ``None`` turns a bound off. The defaults let every real report through (the
-    largest seen: 30 MB, 160 pages) and stop hostile inputs within seconds."""
+    """Bounds on one document; ``None`` turns a bound off. The defaults are far above any annual report (a few
+    MB, tens of pages) and stop hostile inputs within seconds."""
 
     max_bytes: Optional[int] = 200 * MiB  # input file (or bytes, or text) size
     max_pdf_pages: Optional[int] = 1000  # pages of a PDF
