@@ -24,6 +24,9 @@ message (one line, starting with the document's name) says which file and why.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 _LONG_NAME = 160  # characters of a document's name kept in a message (a 4,000-character path stays readable)
 
 
@@ -89,6 +92,22 @@ class TimeLimitExceeded(LimitExceeded, TimeoutError):
 class InternalError(GiarError, RuntimeError):
     """giar itself failed on this document (a bug): the message names the document and the exception, the
     original is chained as ``__cause__``. Please report it with the document."""
+
+
+@contextmanager
+def typed(name: object, wrap: type[GiarError], what: str) -> Iterator[None]:
+    """Any exception inside becomes a GiarError naming the document: too deep or out of memory is
+    :class:`TooLarge`, anything else not already a GiarError is ``wrap`` (saying ``what``), the original chained."""
+    try:
+        yield
+    except GiarError:
+        raise
+    except RecursionError:
+        raise TooLarge(f"{short(name)}: nested too deeply to read") from None
+    except MemoryError:
+        raise TooLarge(f"{short(name)}: ran out of memory") from None
+    except Exception as exc:
+        raise wrap(f"{short(name)}: {what} ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
 
 class ConfigError(GiarError, ValueError):

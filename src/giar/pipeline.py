@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from .errors import GiarError, InternalError, TooLarge, short
+from .errors import InternalError, short, typed
 from .grid import DataRow, build, data_rows
 from .infer import infer
 from .limits import DEFAULT as DEFAULT_LIMITS
@@ -389,16 +389,7 @@ def trace(
     """Like :func:`extract`, but keep every intermediate object (document, regions, grids, placed rows,
     LLM answers)."""
     label = name or (f"<{type(source).__name__}>" if not isinstance(source, (str, Path)) or "\n" in str(source) else source)
-    try:
+    with typed(label, InternalError, "giar failed on this document, a bug to report"):
         clock = limits.deadline(label)  # one budget for the whole document: reading, stages, LLM repair
         return run(read(source, name, limits, clock), llm, force_llm, cache, settings, clock)
-    except GiarError:
-        raise
-    except RecursionError:
-        raise TooLarge(f"{short(label)}: nested too deeply to read") from None
-    except MemoryError:
-        raise TooLarge(f"{short(label)}: ran out of memory") from None
-    except Exception as exc:  # a bug: one line naming the document, the original chained for a traceback
-        raise InternalError(
-            f"{short(label)}: giar failed on this document ({type(exc).__name__}: {str(exc)[:200]}); please report it"
-        ) from exc
+    raise AssertionError("unreachable")  # mypy: the context manager does not swallow exceptions

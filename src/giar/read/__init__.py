@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 from typing import Optional, Union
 
-from ..errors import GiarError, ReadError, TooLarge, short
+from ..errors import ReadError, short, typed
 from ..limits import DEFAULT, Deadline, Limits
 from ..model import Document
 from . import guard
@@ -52,16 +52,8 @@ def read(
     data, name = load(source, name, limits)
     deadline = deadline or limits.deadline(name)
     digest = hashlib.sha256(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data).hexdigest()
-    try:
+    with typed(name, ReadError, "cannot be read, damaged?"):  # a reader's library on a damaged file
         doc = _read(data, name, limits)
-    except GiarError:
-        raise
-    except RecursionError:
-        raise TooLarge(f"{short(name)}: nested too deeply to read") from None
-    except MemoryError:
-        raise TooLarge(f"{short(name)}: ran out of memory while reading") from None
-    except Exception as exc:  # a reader's library on a damaged file: one line naming the file, never a traceback
-        raise ReadError(f"{short(name)}: cannot be read, damaged? ({type(exc).__name__}: {str(exc)[:200]})") from exc
     deadline.check("reading")
     doc.sha256 = digest
     doc.text = map_ideographs(doc.text)
