@@ -285,6 +285,8 @@ def test_cli_one_line_per_bad_file_and_no_traceback(junk, tmp_path):
         ("extract", "reports/2023年报告"),
         ("extract", str(junk["encrypted.pdf"])),
         ("extract", str(junk["random.bin"])),
+        ("extract", "x" * 4000),
+        ("inspect", "x" * 4000),
     ):
         run = _cli(*args)
         assert run.returncode == 1, (args, run.stderr)
@@ -302,6 +304,12 @@ def test_cli_review_lists_each_failure(junk, tmp_path):
     assert run.returncode == 0 and "Traceback" not in run.stderr
     assert "EncryptedDocument" in run.stderr and "NotAnAnnualReport" in run.stderr and "(3 reports, 2 failed)" in run.stderr
     assert (tmp_path / "r.html").exists()
+
+
+def test_cli_review_of_paths_it_cannot_look_up(tmp_path):
+    run = _cli("review", "x" * 4000 + ".jsonl", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "r.html"))
+    assert run.returncode == 0 and "Traceback" not in run.stderr and "internal error" not in run.stderr
+    assert run.stderr.count("ReadError") == 2
 
 
 def test_cli_limit_options(tmp_path):

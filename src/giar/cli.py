@@ -24,7 +24,7 @@ def expand(paths: Sequence[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
         path = Path(p)
-        if path.is_dir():
+        if _is_dir(path):
             out.extend(
                 str(f)
                 for f in sorted(path.rglob("*"))
@@ -33,6 +33,15 @@ def expand(paths: Sequence[str]) -> list[str]:
         else:
             out.append(p)
     return out
+
+
+def _is_dir(path: Path) -> bool:
+    """``Path.is_dir`` that is False for a path the system cannot even look up (too long, a NUL byte): reading
+    it as a file then says why, in one line."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

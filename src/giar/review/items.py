@@ -102,6 +102,13 @@ def _gold_for(source: str, given: dict[str, Path]) -> Optional[Path]:
     return given.get(src.stem)
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def collect(
     inputs: Sequence[str],
     gold: Sequence[str] = (),
@@ -112,7 +119,7 @@ def collect(
     (``NAME.gold.json``) or among ``gold`` is scored; ``corrections`` are applied as ``giar extract`` would."""
     items: list[Item] = []
     for p in inputs:
-        if p.endswith(".jsonl") and Path(p).is_file():
+        if p.endswith(".jsonl") and _is_file(Path(p)):
             items.extend(from_dataset(Path(p)))
         else:
             items.extend(from_document(f, limits) for f in expand([p]))
