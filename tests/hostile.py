@@ -18,6 +18,20 @@ JUNK = ROOT / "junk"
 MiB = 1024 * 1024
 
 
+# a real package's two small parts, so python-docx goes on to load word/document.xml (and inflates it whole)
+_TYPES = (
+    b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    b'<Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+_RELS = (
+    b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"'
+    b' Target="word/document.xml"/></Relationships>'
+)
+
+
 def zip_bomb(inflated: int = 1100 * MiB, name: str = "word/document.xml") -> bytes:
     """A ZIP (named .docx by the caller) whose ``word/document.xml`` inflates to ``inflated`` bytes of zeros from
     about a thousandth of that: 1 MiB of zeros deflated with a full flush is a byte-aligned run of blocks that
@@ -34,10 +48,10 @@ def zip_bomb(inflated: int = 1100 * MiB, name: str = "word/document.xml") -> byt
     size = n * MiB
     fname = name.encode()
     out = io.BytesIO()
-    types = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
     entries = []
     for entry, payload, method, usize, ecrc in (
-        (b"[Content_Types].xml", types, 0, len(types), zlib.crc32(types)),
+        (b"[Content_Types].xml", _TYPES, 0, len(_TYPES), zlib.crc32(_TYPES)),
+        (b"_rels/.rels", _RELS, 0, len(_RELS), zlib.crc32(_RELS)),
         (fname, data, 8, size, crc),
     ):
         offset = out.tell()
