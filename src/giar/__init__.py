@@ -6,7 +6,19 @@
 """
 
 from .batch import Failure, extract_many
-from .errors import GiarError
+from .errors import (
+    EncryptedDocument,
+    GiarError,
+    InternalError,
+    LimitExceeded,
+    NeedsOCR,
+    NotAnAnnualReport,
+    TimeLimitExceeded,
+    TooLarge,
+    UnsupportedFormat,
+    UnsupportedTemplate,
+)
+from .limits import Limits
 from .match import MatchSettings
 from .model import Document, Finding, Grid, Provenance, Report
 from .pipeline import Trace, extract, trace
@@ -15,18 +27,28 @@ from .status import FindingKind, RowStatus
 
 __all__ = [
     "Document",
+    "EncryptedDocument",
     "Failure",
     "Finding",
     "FindingKind",
     "GiarError",
     "Grid",
+    "InternalError",
     "LLMConfig",
+    "LimitExceeded",
+    "Limits",
     "MatchSettings",
+    "NeedsOCR",
+    "NotAnAnnualReport",
     "Provenance",
     "ReadError",
     "Report",
     "RowStatus",
+    "TimeLimitExceeded",
+    "TooLarge",
     "Trace",
+    "UnsupportedFormat",
+    "UnsupportedTemplate",
     "extract",
     "extract_many",
     "trace",

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
 from .batch import Failure, extract_many
+from .errors import GiarError
+from .limits import Limits, MiB
 from .pipeline import trace
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
@@ -21,7 +24,7 @@ def expand(paths: Sequence[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
         path = Path(p)
-        if path.is_dir():
+        if _is_dir(path):
             out.extend(
                 str(f)
                 for f in sorted(path.rglob("*"))
@@ -30,6 +33,15 @@ def expand(paths: Sequence[str]) -> list[str]:
         else:
             out.append(p)
     return out
+
+
+def _is_dir(path: Path) -> bool:
+    """``Path.is_dir`` that is False for a path the system cannot even look up (too long, a NUL byte): reading
+    it as a file then says why, in one line."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -61,7 +73,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if done and not Path(args.output).read_bytes().endswith(b"\n"):
         out.write("\n")  # close a line torn by an interrupted run
     try:
-        for i, result in enumerate(extract_many(files, jobs=args.jobs, llm=llm), 1):
+        for i, result in enumerate(extract_many(files, jobs=args.jobs, llm=llm, limits=limits_of(args)), 1):
             if isinstance(result, Failure):
                 failed += 1
                 print(f"giar: {result.source}: {result.error}", file=sys.stderr)
@@ -99,7 +111,7 @@ def _done_sources(path: Path) -> set[str]:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     """Print the regions, grid rows and placements of one document, for debugging a misread."""
-    t = trace(args.file)
+    t = trace(args.file, limits=limits_of(args))
     print(f"format: {t.document.format}  chars: {len(t.document.text)}")
     for r in t.regions:
         print(f"region {r.name:18} [{r.start}:{r.end}] found by {r.how}")
@@ -134,10 +146,13 @@ def cmd_review(args: argparse.Namespace) -> int:
     from .review import build_page, collect
 
     corrections = load(args.corrections) if args.corrections else None
-    items = collect(args.inputs, gold=args.gold, corrections=corrections)
+    items = collect(args.inputs, gold=args.gold, corrections=corrections, limits=limits_of(args))
     if not items:
         print("giar: no input files", file=sys.stderr)
         return 2
+    for item in items:
+        if item.error is not None:
+            print(f"giar: {item.source}: {item.error}", file=sys.stderr)
     Path(args.output).write_text(build_page(items, title=args.title, corrections=corrections), encoding="utf-8")
     failed = sum(1 for i in items if i.report is None)
     print(f"giar: wrote {args.output} ({len(items)} reports, {failed} failed)", file=sys.stderr)
@@ -158,7 +173,45 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(args)
 
 
+def add_limit_options(p: argparse.ArgumentParser) -> None:
+    """The bounds of :class:`giar.limits.Limits` a command line may set (the rest keep their defaults)."""
+    d = Limits()
+    g = p.add_argument_group("limits per document (0: no limit)")
+    g.add_argument("--max-seconds", type=float, default=d.max_seconds, help=f"wall time, LLM repair included (default {d.max_seconds:g})")
+    g.add_argument("--max-mb", type=float, default=(d.max_bytes or 0) / MiB, help=f"input size in MiB (default {(d.max_bytes or 0) // MiB})")
+    g.add_argument("--max-pages", type=int, default=d.max_pdf_pages, help=f"PDF pages (default {d.max_pdf_pages})")
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    mb = getattr(args, "max_mb", None)
+    return Limits(
+        max_seconds=getattr(args, "max_seconds", None) or None,
+        max_bytes=int(mb * MiB) if mb else None,
+        max_pdf_pages=getattr(args, "max_pages", None) or None,
+    )
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The command line. A document giar cannot read is one line on standard error (its name and why), never a
+    traceback; ``GIAR_DEBUG=1`` shows the traceback of an internal error."""
+    import logging
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # its warnings on damaged PDFs are not the user's business
+    try:
+        return _main(argv)
+    except GiarError as exc:
+        print(f"giar: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("GIAR_DEBUG"):
+            raise
+        return 1
+    except Exception as exc:
+        print(f"giar: internal error ({type(exc).__name__}: {str(exc)[:200]}); GIAR_DEBUG=1 shows the traceback", file=sys.stderr)
+        if os.environ.get("GIAR_DEBUG"):
+            raise
+        return 1
+
+
+def _main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="giar", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
 
@@ -170,6 +223,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--resume", action="store_true", help="with -o: skip reports already in the output file, append the rest")
     p.add_argument("--llm", action="store_true", help="repair inconsistent tables with the LLM configured by GIAR_LLM_* variables")
     p.add_argument("--corrections", metavar="FILE", help="apply a person's corrections (a file exported by the review page)")
+    add_limit_options(p)
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("review", help="write one self-contained HTML page to check reports by eye")
@@ -178,10 +232,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--gold", action="append", default=[], metavar="PATH", help="gold files or folders, repeatable (NAME.gold.json beside a document is found anyway)")
     p.add_argument("--corrections", metavar="FILE", help="apply these corrections first, and carry them into the page's export")
     p.add_argument("--title", default="giar review", help="the page's title")
+    add_limit_options(p)
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("inspect", help="show how one document was read: regions, rows, findings")
     p.add_argument("file")
+    add_limit_options(p)
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the Report")

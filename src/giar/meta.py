@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from .errors import NotAnAnnualReport, UnsupportedTemplate, short
 from .model import Finding, Meta, Region
 from .sections import title_lines
 from .status import FindingKind
@@ -12,7 +13,12 @@ from .template import (
     ANNUAL_REPORT,
     ARCHIVE_HEADER,
     DATE,
+    FIRST_TEMPLATE_YEAR,
+    OLD_TEMPLATE_MARKERS,
+    OLD_TEMPLATE_MIN_MARKERS,
+    REPORT_TITLE_WORDS,
     STATISTICS_PERIOD,
+    TABLE_CONTENT,
     TEMPLATE_MARKERS,
     TITLE_PREFIX,
     TITLE_TAIL,
@@ -135,3 +141,34 @@ def read_meta(text: str, regions: list[Region]) -> tuple[Meta, list[Finding]]:
         ),
         findings,
     )
+
+
+_TABLE_CONTENT = [re.compile(p) for p in TABLE_CONTENT.values()]
+_SPACE = re.compile(r"\s+")
+
+
+def check_report(text: str, regions: list[Region], meta: Meta, name: str) -> None:
+    """Refuse what is no report giar reads, before the tables are parsed into a Report of nulls:
+
+    * :class:`UnsupportedTemplate`: none of the tables' content of the 2019/2021 templates, and the old
+      statistics table's rows (three of ``OLD_TEMPLATE_MARKERS``) or a year reported on before 2019;
+    * :class:`NotAnAnnualReport`: no table (by content or heading) and no title naming a disclosure report
+      (a news article, a budget report, an error page, text decoded from junk).
+    """
+    if any(p.search(text) for p in _TABLE_CONTENT):
+        return
+    squashed = _SPACE.sub("", text)
+    old = [w for w in OLD_TEMPLATE_MARKERS if w in squashed]
+    titled = meta.title is not None and any(w in meta.title for w in REPORT_TITLE_WORDS)
+    tabled = any(r.name in ("active_disclosure", "requests", "review_litigation") for r in regions)
+    if len(old) >= OLD_TEMPLATE_MIN_MARKERS or ((titled or tabled) and meta.year and meta.year < FIRST_TEMPLATE_YEAR):
+        why = f"rows of the pre-2019 statistics table ({', '.join(old[:3])})" if len(old) >= OLD_TEMPLATE_MIN_MARKERS else f"a report on {meta.year}"
+        raise UnsupportedTemplate(
+            f"{short(name)}: an annual report in the template before 2019 ({why}); giar reads the 2019 and 2021 "
+            "templates (reports on 2019 and later)"
+        )
+    if not (titled or tabled):
+        raise NotAnAnnualReport(
+            f"{short(name)}: not a government information-disclosure annual report (none of its tables, table "
+            "headings or title)"
+        )

@@ -8,13 +8,17 @@ value. :func:`trace` returns every intermediate object so a user can see how the
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+from .errors import InternalError, short, typed
 from .grid import DataRow, build, data_rows
 from .infer import infer
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import Deadline, Limits
 from .match import DEFAULT, MATCHERS, RUN_MATCHERS, MatchContext, MatchSettings, Placed, glued
-from .meta import read_meta
+from .meta import check_report, read_meta
 from .model import (
     Document,
     Finding,
@@ -244,14 +248,21 @@ def repair(
     findings: list[Finding],
     llm: LLMConfig,
     cache: Optional[RepairCache],
+    deadline: Optional[Deadline] = None,
 ) -> tuple[Usage, list[Finding]]:
-    """The LLM fallback on the tables that need it; a failed repair leaves the rules' result."""
+    """The LLM fallback on the tables that need it; a failed repair leaves the rules' result. With a deadline,
+    each table's requests get at most the document's time left (``max_elapsed`` and each request's timeout)."""
     from .repair import repair_table, stage
 
     usage = Usage()
     findings = list(findings)
     regions = {r.name: r for r in trace.regions}
     for table in targets:
+        if deadline is not None:
+            deadline.check(f"the LLM repair of {table}")
+            left = deadline.left()
+            if left is not None:
+                llm = replace(llm, max_elapsed=min(llm.max_elapsed, left), timeout=min(llm.timeout, left))
         region, grid = regions.get(table), trace.grids.get(table)
         if region is None or grid is None:
             findings.append(
@@ -287,13 +298,19 @@ def run(
     force_llm: bool = False,
     cache: Optional[RepairCache] = None,
     settings: MatchSettings = DEFAULT,
+    deadline: Optional[Deadline] = None,
 ) -> Trace:
     """All stages on one document. ``llm`` turns on the repair stage; ``force_llm`` sends every table to it
-    (for comparing paths), otherwise only tables the rules left inconsistent or incomplete go."""
+    (for comparing paths), otherwise only tables the rules left inconsistent or incomplete go. A document that is
+    no report giar reads raises (:class:`~giar.errors.NotAnAnnualReport`, :class:`~giar.errors.UnsupportedTemplate`);
+    ``deadline`` is checked between stages."""
+    deadline = deadline or Deadline(None, short(doc.source))
     trace = Trace(document=doc, settings=settings)
     second = report_end(doc.text)
     trace.regions = regions = locate(doc.text[: second.start] if second else doc.text)
     meta, findings = read_meta(doc.text, regions)
+    check_report(doc.text[: second.start] if second else doc.text, regions, meta, doc.source)
+    deadline.check("locating the sections")
     findings = list(doc.findings) + findings
     if second is not None:
         findings.append(
@@ -315,11 +332,13 @@ def run(
         return trace
 
     placed = parse_tables(doc, regions, template, trace, settings, meta.year)
+    deadline.check("reading the tables")
     cells, matched = collect(placed)
     findings += matched
     unplaced, arithmetic = check(cells, template)
     findings += unplaced + arithmetic
     findings += fill(cells, template)
+    deadline.check("checking the arithmetic")
     tables = table_reports(template, trace, cells, arithmetic)
 
     usage = Usage()
@@ -329,7 +348,8 @@ def run(
             Finding(kind=FindingKind.REPAIR, message=f"would go to the LLM repair (none configured): {', '.join(targets)}")
         )
     elif targets and llm is not None:
-        usage, findings = repair(doc, trace, template, targets, cells, findings, llm, cache)
+        usage, findings = repair(doc, trace, template, targets, cells, findings, llm, cache, deadline)
+        deadline.check("the LLM repair")
         arithmetic = broken(cells.values, template)
         findings = [f for f in findings if f.kind is not FindingKind.ARITHMETIC] + arithmetic
         tables = table_reports(template, trace, cells, arithmetic)
@@ -353,11 +373,17 @@ def extract(
     force_llm: bool = False,
     cache: Optional[RepairCache] = None,
     settings: MatchSettings = DEFAULT,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Report:
     """One report in (path, text or bytes), one validated :class:`Report` out.
 
-    Rules only unless ``llm`` (a :class:`giar.repair.LLMConfig`, e.g. ``LLMConfig.from_env()``) is given."""
-    report = trace(source, name=name, llm=llm, force_llm=force_llm, cache=cache, settings=settings).report
+    Rules only unless ``llm`` (a :class:`giar.repair.LLMConfig`, e.g. ``LLMConfig.from_env()``) is given.
+    A string with a line break is the report's text; a string of one line is a path.
+
+    Raises a :class:`~giar.errors.GiarError` (one line naming the document and the cause) for what is no
+    report: unreadable, unsupported, encrypted, a scan, not an annual report, the pre-2019 template, over a
+    bound of ``limits`` (:class:`giar.limits.Limits`: size, pages, DOCX parts, HTML nesting and rows, time)."""
+    report = trace(source, name=name, llm=llm, force_llm=force_llm, cache=cache, settings=settings, limits=limits).report
     assert report is not None
     return report
 
@@ -370,7 +396,12 @@ def trace(
     force_llm: bool = False,
     cache: Optional[RepairCache] = None,
     settings: MatchSettings = DEFAULT,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Trace:
     """Like :func:`extract`, but keep every intermediate object (document, regions, grids, placed rows,
     LLM answers)."""
-    return run(read(source, name), llm, force_llm, cache, settings)
+    label = name or (f"<{type(source).__name__}>" if not isinstance(source, (str, Path)) or "\n" in str(source) else source)
+    with typed(label, InternalError, "giar failed on this document, a bug to report"):
+        clock = limits.deadline(label)  # one budget for the whole document: reading, stages, LLM repair
+        return run(read(source, name, limits, clock), llm, force_llm, cache, settings, clock)
+    raise AssertionError("unreachable")  # mypy: the context manager does not swallow exceptions

@@ -408,3 +408,30 @@ OTHER_TABLE_WORDS = (
 )  # fmt: skip
 CAPTION_YEAR = r"(20\d\d)\s*年(?!\s*\d{1,2}\s*月)"
 NOTE_PREFIXES = ("注", "说明", "备注")  # a note under or over a table is not its caption
+
+# --- what is not a report giar reads (issue 15) -------------------------------------------------------------
+
+# words a report's title says: a document with none of its tables, none of their headings and no title saying
+# one of these is not a disclosure annual report (NotAnAnnualReport)
+REPORT_TITLE_WORDS = ("信息公开", "政务公开")
+# The template before 2019 (the statistics table of reports on 2018 and earlier: 政府信息公开情况统计表): rows a
+# new-template table never prints. Three of them, and none of TABLE_CONTENT, make a report UnsupportedTemplate.
+OLD_TEMPLATE_MARKERS = (
+    "当面申请数",
+    "传真申请数",
+    "网络申请数",
+    "信函申请数",
+    "申请办结数",
+    "按时办结数",
+    "延期办结数",
+    "申请答复数",
+    "同意公开答复数",
+    "不同意公开答复数",
+    "维持具体行政行为数",
+    "被依法纠错数",
+    "举报投诉数量",
+    "主动公开政府信息数",
+    "回应解读情况",
+)
+OLD_TEMPLATE_MIN_MARKERS = 3
+FIRST_TEMPLATE_YEAR = 2019  # the first year reported on in the national template giar reads

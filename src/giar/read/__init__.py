@@ -1,74 +1,93 @@
-"""Stage 1, read: any supported input (path, bytes or text) becomes a :class:`~giar.model.Document`."""
+"""Stage 1, read: any supported input (path, bytes or text) becomes a :class:`~giar.model.Document`.
+
+Junk gets a typed error (:mod:`giar.errors`), never an empty document: ``guard`` checks the path, the bytes'
+kind, a DOCX's ZIP directory and a PDF's password, damage and pages around the format readers, within the
+bounds of :class:`~giar.limits.Limits`; an exception a reader's library raises becomes a :class:`ReadError`
+naming the file.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
-from ..errors import ReadError
+from ..errors import ReadError, short, typed
+from ..limits import DEFAULT, Deadline, Limits
 from ..model import Document
+from . import guard
 from .ideographs import map_ideographs
 from .text import is_markdown, normalize, read_text
 
 Source = Union[str, bytes, Path]
 
 
-def _looks_like_path(s: str) -> bool:
-    return "\n" not in s and len(s) < 4096 and (Path(s).suffix != "" or Path(s).exists())
+def _is_path(s: str) -> bool:
+    """A string of one line is a path (whatever its extension, and whether or not it exists); text has lines."""
+    return "\n" not in s and "\r" not in s and bool(s.strip())
 
 
-def load(source: Source, name: str | None = None) -> tuple[bytes | str, str]:
-    """The raw input and a name for it: a path is read, bytes and text are taken as they are."""
-    if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
-        path = Path(source)
-        if not path.exists():
-            raise ReadError(f"{path}: no such file")
-        if path.is_dir():
-            raise ReadError(f"{path}: is a directory")
-        try:
-            return path.read_bytes(), name or str(source)
-        except OSError as exc:
-            raise ReadError(f"{path}: cannot read ({exc.strerror})") from exc
-    if isinstance(source, (bytes, bytearray)):
-        return bytes(source), name or "<bytes>"
+def load(source: Source, name: Optional[str] = None, limits: Limits = DEFAULT) -> tuple[bytes | str, str]:
+    """The raw input and a name for it: a path is read, bytes and text are taken as they are.
+
+    A ``str`` with a line break is the report's text; a ``str`` of one line is a path, so a missing file is an
+    error even without an extension (``reports/2023年报告``)."""
+    if isinstance(source, Path) or (isinstance(source, str) and _is_path(source)):
+        return guard.read_file(Path(source), limits), name or str(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        guard.check_size(len(data), name or "<bytes>", limits)
+        return data, name or "<bytes>"
     if isinstance(source, str):
+        guard.check_size(len(source), name or "<text>", limits, "characters")
         return source, name or "<text>"
     raise ReadError(f"cannot read a {type(source).__name__}: give a path, bytes or text")
 
 
-def read(source: Source, name: str | None = None) -> Document:
+def read(
+    source: Source, name: Optional[str] = None, limits: Limits = DEFAULT, deadline: Optional[Deadline] = None
+) -> Document:
     """The document as text, whatever its format; radicals a PDF producer put for ideographs are mapped back
     (here, after every reader, so every format gets it)."""
-    data, name = load(source, name)
-    digest = hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
-    doc = _read(data, name)
+    data, name = load(source, name, limits)
+    deadline = deadline or limits.deadline(name)
+    digest = hashlib.sha256(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data).hexdigest()
+    with typed(name, ReadError, "cannot be read, damaged?"):  # a reader's library on a damaged file
+        doc = _read(data, name, limits)
+    deadline.check("reading")
     doc.sha256 = digest
     doc.text = map_ideographs(doc.text)
     return doc
 
 
-def _read(data: bytes | str, name: str) -> Document:
+def _read(data: bytes | str, name: str, limits: Limits) -> Document:
+    """Text as it is; bytes screened (``guard.screen``: a DOCX's ZIP directory is checked there), then read by
+    the reader their content calls for."""
     if isinstance(data, str):
         if not data.strip():
-            raise ReadError(f"{name}: empty input")
+            raise ReadError(f"{short(name)}: empty input")
         text = normalize(data)
         return Document(source=name, format="markdown" if is_markdown(text) else "text", text=text)
     if not data.strip():
-        raise ReadError(f"{name}: empty file")
+        raise ReadError(f"{short(name)}: empty file")
+    guard.screen(data, name, limits)
     from .detect import detect
 
     fmt = detect(data, name)
     if fmt == "pdf":
         from .pdf import read_pdf
 
-        return read_pdf(data, name)
+        info = guard.open_pdf(data, name, limits)
+        return guard.after_pdf(read_pdf(data, name), data, info, name)
     if fmt == "docx":
         from .docx import read_docx
 
-        return read_docx(data, name)
+        doc = read_docx(data, name)
+        if not doc.text.strip() and doc.findings:
+            raise ReadError(f"{short(name)}: a damaged DOCX ({doc.findings[0].message})")
+        return doc
     if fmt == "html":
         from .html import read_html
 
-        return read_html(data, name)
+        return read_html(data, name, limits)
     return read_text(data, name, fmt)

@@ -13,10 +13,12 @@ from typing import NamedTuple, Optional
 import lxml.html
 from lxml import etree
 
+from ..errors import TooLarge, short
+from ..limits import DEFAULT, Limits
 from ..model import Document, Finding
 from ..status import FindingKind
 from ._layout import Block, Piece, assemble_marked, clean, expand, has_text, place
-from .text import _gb, decode
+from .text import _gb, decode, replaced
 
 _SKIP = {
     "script", "style", "noscript", "template", "head", "iframe", "object", "embed", "svg", "math",
@@ -306,7 +308,32 @@ class _Walker:
             self.flush_block()
 
 
-def read_html(data: bytes, source: str) -> Document:
+_LIBXML_DEPTH = 256  # libxml2 keeps no element nested deeper (2048 with huge_tree): what is below is lost
+
+
+def _check_shape(root: etree._Element, source: str, limits: Limits, cap: int) -> None:
+    """Refuse a page nested deeper than ``max_html_depth`` (or than libxml2 kept: its content was dropped
+    silently) or with more than ``max_html_rows`` table rows, in one pass over the tree."""
+    depth = deepest = rows = 0
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            deepest = max(deepest, depth)
+            rows += el.tag == "tr"
+        else:
+            depth -= 1
+    limit = limits.max_html_depth
+    if deepest >= cap or (limit is not None and deepest > limit):
+        over = f"{deepest}" if deepest < cap else f"at least {cap}"
+        bound = f"the limit of {limit} (Limits.max_html_depth)" if limit is not None and limit < cap else "what lxml reads"
+        raise TooLarge(f"{short(source)}: HTML elements nested {over} levels deep, over {bound}")
+    if limits.max_html_rows is not None and rows > limits.max_html_rows:
+        raise TooLarge(
+            f"{short(source)}: {rows:,} HTML table rows, over the limit of {limits.max_html_rows:,} (Limits.max_html_rows)"
+        )
+
+
+def read_html(data: bytes, source: str, limits: Limits = DEFAULT) -> Document:
     """Decode by the page's own charset, parse with lxml, and render paragraphs and tables as the text grid."""
     text, enc, declared = decode_html(data)
     findings: list[Finding] = []
@@ -314,14 +341,18 @@ def read_html(data: bytes, source: str) -> Document:
         findings.append(
             Finding(kind=FindingKind.ENCODING, message=f"page declares {declared} but reads as {enc}", stage="read")
         )
+    findings += replaced(text)
     text = _XML_DECL_STR.sub("", text, count=1)
+    deep = limits.max_html_depth is None or limits.max_html_depth >= _LIBXML_DEPTH - 6
+    parser = lxml.html.HTMLParser(huge_tree=True) if deep else None
     try:
-        root = lxml.html.document_fromstring(text) if text.strip() else None
+        root = lxml.html.document_fromstring(text, parser=parser) if text.strip() else None
     except (etree.ParserError, ValueError) as exc:
         root = None
         findings.append(Finding(kind=FindingKind.FORMAT, message=f"cannot parse HTML: {exc}", stage="read"))
     if root is None:
         return Document(source=source, format="html", text="", findings=findings, encoding=enc)
+    _check_shape(root, source, limits, 2048 if deep else _LIBXML_DEPTH)
 
     walker = _Walker(_Page(root))
     body = root.find("body")

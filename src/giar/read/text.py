@@ -7,7 +7,8 @@ from typing import Optional
 
 from charset_normalizer import from_bytes
 
-from ..model import Document, Format
+from ..model import Document, Finding, Format
+from ..status import FindingKind
 from .ideographs import TABLE as _IDEOGRAPHS
 
 # One character in, one character out: full-width digits and the punctuation numbers use, and odd spaces.
@@ -43,12 +44,28 @@ def decode(data: bytes, declared: Optional[str] = None) -> tuple[str, str]:
             return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
             continue
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return mostly, "utf-8"
     best = from_bytes(data).best()
     enc = (_gb(best.encoding) if best is not None else None) or "gb18030"
     try:
         return data.decode(enc), enc
     except (UnicodeDecodeError, LookupError):
         return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _mostly_utf8(data: bytes) -> Optional[str]:
+    """UTF-8 text with a few bad bytes (a file cut inside a character, a flipped bit), read as UTF-8 with each
+    bad byte as U+FFFD: detection would otherwise pick another encoding and turn the whole text to mojibake.
+    Other encodings (GB18030 above all) are not mostly valid UTF-8: nearly every character of theirs breaks."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count(REPLACEMENT)
+    wide = sum(1 for c in text if ord(c) > 0x7F) - bad
+    return text if wide >= 3 * bad else None  # GB18030 text read as UTF-8: about 0.2 valid per bad
+
+
+REPLACEMENT = "\ufffd"
 
 
 def _gb(encoding: Optional[str]) -> Optional[str]:
@@ -70,4 +87,12 @@ def read_text(data: bytes, source: str, fmt: Optional[Format] = None) -> Documen
     text = normalize(text)
     if fmt is None:
         fmt = "markdown" if is_markdown(text) else "text"
-    return Document(source=source, format=fmt, text=text, encoding=enc)
+    return Document(source=source, format=fmt, text=text, encoding=enc, findings=replaced(text))
+
+
+def replaced(text: str) -> list[Finding]:
+    """A finding when bytes were not valid in the encoding read (each became U+FFFD): nothing lost silently."""
+    bad = text.count(REPLACEMENT)
+    if not bad:
+        return []
+    return [Finding(kind=FindingKind.ENCODING, stage="read", message=f"{bad} byte sequence(s) invalid in the text's encoding, read as U+FFFD")]

@@ -14,6 +14,7 @@ from typing import Optional
 
 from ..cli import expand
 from ..corrections import Corrections, apply
+from ..limits import DEFAULT, Limits
 from ..model import Report, TextRun
 from ..pipeline import trace
 from ..read import read
@@ -37,9 +38,9 @@ class Item:
     notes: list[str] = field(default_factory=list)  # corrections not applied
 
 
-def from_document(path: str) -> Item:
+def from_document(path: str, limits: Limits = DEFAULT) -> Item:
     try:
-        t = trace(path)
+        t = trace(path, limits=limits)
     except Exception as exc:
         return Item(source=path, error=f"{type(exc).__name__}: {exc}")
     assert t.report is not None
@@ -49,7 +50,11 @@ def from_document(path: str) -> Item:
 def from_dataset(path: Path) -> list[Item]:
     """Reports of a JSON Lines file (``giar extract -o``), each with its source's text where it is still there."""
     out: list[Item] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Item(source=str(path), error=f"not a JSON Lines dataset giar wrote: {exc}")]
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -97,19 +102,27 @@ def _gold_for(source: str, given: dict[str, Path]) -> Optional[Path]:
     return given.get(src.stem)
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def collect(
     inputs: Sequence[str],
     gold: Sequence[str] = (),
     corrections: Optional[Corrections] = None,
+    limits: Limits = DEFAULT,
 ) -> list[Item]:
     """Items for documents, folders and ``.jsonl`` datasets, in the order given; gold beside each document
     (``NAME.gold.json``) or among ``gold`` is scored; ``corrections`` are applied as ``giar extract`` would."""
     items: list[Item] = []
     for p in inputs:
-        if p.endswith(".jsonl") and Path(p).is_file():
+        if p.endswith(".jsonl") and _is_file(Path(p)):
             items.extend(from_dataset(Path(p)))
         else:
-            items.extend(from_document(f) for f in expand([p]))
+            items.extend(from_document(f, limits) for f in expand([p]))
     given = gold_index(gold)
     for item in items:
         if item.report is None:
