@@ -191,6 +191,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("fixtures", nargs="*", default=["tests/fixtures"], help="fixture folders or gold files")
     p.add_argument("--paths", default="rules,llm,hybrid", help="comma-separated: rules, llm, hybrid")
     p.add_argument("--live", action="store_true", help="call the configured LLM endpoint instead of cassettes")
+    p.add_argument(
+        "--llm",
+        metavar="MODEL",
+        help="answer the LLM paths with a simulated model on a local server: oracle, adversarial (every kind) or "
+        "adversarial:KIND (test doubles: the design's ceiling and safety, not a model's accuracy)",
+    )
     p.add_argument("--out", default="benchmarks/results", help="folder for the JSON result and markdown summary")
     p.set_defaults(func=cmd_bench)
 

@@ -232,33 +232,13 @@ def repair(
     findings: list[Finding],
     llm: LLMConfig,
     cache: Optional[RepairCache],
+    whole: bool = False,
 ) -> tuple[Usage, list[Finding]]:
-    """The LLM fallback on the tables that need it; a failed repair leaves the rules' result."""
-    from .repair import repair_table, stage
+    """The LLM fallback on the tables that need it (``giar.repair.stage``); a failed or unsafe repair leaves the
+    rules' result."""
+    from .repair import stage
 
-    usage = Usage()
-    findings = list(findings)
-    regions = {r.name: r for r in trace.regions}
-    for table in targets:
-        region, grid = regions.get(table), trace.grids.get(table)
-        if region is None or grid is None:
-            findings.append(
-                Finding(kind=FindingKind.LLM, stage="llm", key=table, message=f"{table}: no region to send to the LLM")
-            )
-            continue
-        reasons = [f.message for f in findings if f.table == table]
-        req = stage.request(table, template, doc.text, region.start, region.end, grid, reasons)
-        outcome = repair_table(req, llm, cache)
-        trace.repairs[table] = outcome
-        usage = stage.add_usage(usage, outcome.usage)
-        findings.extend(outcome.findings)
-        if outcome.accepted:
-            allowed = stage.open_cells(table, cells.values, cells.prov, cells.status)
-            changed, notes = stage.merge(outcome, allowed, cells.values, cells.prov)
-            for key in changed:
-                cells.status[key] = RowStatus.REPAIRED
-            findings.extend(notes)
-    return usage, findings
+    return stage.repair(doc, trace, template, targets, cells, findings, llm, cache, whole)
 
 
 def _nest(values: dict[str, Optional[Number]], table: str, template: TemplateName) -> dict[str, dict[str, Optional[Number]]]:
@@ -317,7 +297,7 @@ def run(
             Finding(kind=FindingKind.REPAIR, message=f"would go to the LLM repair (none configured): {', '.join(targets)}")
         )
     elif targets and llm is not None:
-        usage, findings = repair(doc, trace, template, targets, cells, findings, llm, cache)
+        usage, findings = repair(doc, trace, template, targets, cells, findings, llm, cache, force_llm)
         arithmetic = broken(cells.values, template)
         findings = [f for f in findings if f.kind is not FindingKind.ARITHMETIC] + arithmetic
         tables = table_reports(template, trace, cells, arithmetic)
