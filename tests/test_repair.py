@@ -366,6 +366,12 @@ def test_cache_key_changes_with_prompt_version_and_tokens():
     assert cache_key(cfg, prompt, schema, fewer) != key
     other_model = LLMConfig(**{**cfg.__dict__, "model": "another"})
     assert cache_key(other_model, prompt, schema, request) != key
+    other_server = LLMConfig(**{**cfg.__dict__, "base_url": "http://127.0.0.1:9/v1"})  # same model name elsewhere
+    assert cache_key(other_server, prompt, schema, request) != key
+    fewer_rows = request.model_copy(update={"rows": ["granted"]})
+    assert cache_key(cfg, prompt, schema, fewer_rows) != key
+    source_broken = request.model_copy(update={"broken": ["rule2:granted"]})  # decides acceptance
+    assert cache_key(cfg, prompt, schema, source_broken) != key
 
 
 def test_prompt_is_a_versioned_file_rendered_from_the_template():
@@ -378,8 +384,8 @@ def test_prompt_is_a_versioned_file_rendered_from_the_template():
     for row in TEMPLATES["2019"].tables["requests"].rows:
         assert f"- {row.key}: " in user and row.label in user
     assert "{{" not in user
-    assert "- new_received.natural_person + carried_over.natural_person = " in user
-    assert f"#{request.tokens[0].id} {request.tokens[0].text}" in user
+    assert "- new_received + carried_over = total_processed + carried_forward, in columns: natural_person, " in user
+    assert f"[#{request.tokens[0].id}:{request.tokens[0].text}]" in user
 
 
 def test_config_from_env():
