@@ -45,6 +45,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         files = [f for f in files if f not in done]
         print(f"giar: resuming: {len(done)} already in {args.output}, {len(files)} to do", file=sys.stderr)
     llm = None
+    budget = None
     if args.llm:
         from .repair import LLMConfig
 
@@ -52,6 +53,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if llm is None:
             print("giar: --llm needs GIAR_LLM_BASE_URL and GIAR_LLM_MODEL (see README)", file=sys.stderr)
             return 2
+        if llm.budget_tokens is not None or llm.max_concurrent:
+            from .repair.budget import Budget
+
+            budget = Budget.create(llm.budget_tokens, llm.max_concurrent)
+            llm = budget.attach(llm)
     corrections = None
     if args.corrections:
         from .corrections import load
@@ -83,6 +89,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     finally:
         if args.output:
             out.close()
+        if budget is not None:
+            print(f"giar: {budget.summary()}", file=sys.stderr)
     return 1 if failed else 0
 
 

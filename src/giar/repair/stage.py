@@ -13,6 +13,7 @@ result and a finding; the time budget (``LLMConfig.max_elapsed``) holds for all 
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING, Optional
 
@@ -182,7 +183,7 @@ def repair(
                 _note(table, f"{table}: not sent to the LLM: every printed number is placed, or no cell is open")
             )
             continue
-        outcome = _ask(repair_table, req, llm, cache, deadline)
+        outcome = _within_budget(repair_table, req, llm, cache, deadline)
         trace.repairs[table] = outcome
         usage = add_usage(usage, outcome.usage)
         findings.extend(outcome.findings)
@@ -193,17 +194,55 @@ def repair(
     return usage, findings
 
 
+def estimate(req: RepairRequest, llm: LLMConfig) -> int:
+    """Tokens one repair may cost, on the safe side: the rendered prompt's characters (a Chinese character is
+    at most about one token) and the response schema's, plus an answer of a few tokens per cell asked."""
+    from . import PROMPT_NAME, PROMPT_VERSION, prompts
+    from .schema import answer_model, schema_of
+
+    sent = sum(len(m["content"]) for m in prompts.render(prompts.load(PROMPT_NAME, PROMPT_VERSION), req))
+    schema = len(json.dumps(schema_of(answer_model(req))))
+    rows = TEMPLATES[req.template].tables[req.table].rows
+    cells = sum(len(r.columns) for r in rows if not req.rows or r.key in req.rows)
+    return sent + schema + min(llm.max_tokens or 4096, 16 * cells)
+
+
+def _within_budget(repair_table, req: RepairRequest, llm: LLMConfig, cache, deadline: float) -> RepairOutcome:
+    """One repair, if the run's budget (tokens, concurrent requests) allows it; otherwise a finding."""
+    from .budget import Budget
+
+    budget = Budget.of(llm)
+    if budget is None:
+        return _ask(repair_table, req, llm, cache, deadline)
+    cost = estimate(req, llm)
+    if not budget.reserve(cost):
+        return _refused(req, llm, f"{req.table}: not sent: the run's LLM budget ({llm.budget_tokens} tokens) is "
+                        f"spent or too small for this repair (about {cost}); the rules' reading stands")
+    outcome: Optional[RepairOutcome] = None
+    try:
+        with budget.slot(deadline) as free:
+            if free:
+                outcome = _ask(repair_table, req, llm, cache, deadline)
+    finally:
+        used = outcome.usage if outcome is not None else Usage()
+        budget.settle(cost, used.prompt_tokens + used.completion_tokens, used.calls)
+    if outcome is None:
+        return _refused(req, llm, f"{req.table}: not sent: no request slot came free within the time budget "
+                        f"({llm.max_concurrent} at once); the rules' reading stands")
+    return outcome
+
+
+def _refused(req: RepairRequest, llm: LLMConfig, message: str) -> RepairOutcome:
+    return RepairOutcome(accepted=False, usage=Usage(model=llm.model), findings=[_note(req.table, message)])
+
+
 def _ask(repair_table, req: RepairRequest, llm: LLMConfig, cache, deadline: float) -> RepairOutcome:
     """One repair; an error no handler foresaw (a client library's own bug on a strange answer) is a finding,
     never the loss of the document."""
     try:
         return repair_table(req, llm, cache, deadline=deadline)
     except Exception as e:  # the rules' result must survive whatever the endpoint sends
-        return RepairOutcome(
-            accepted=False,
-            usage=Usage(model=llm.model),
-            findings=[_note(req.table, f"LLM repair failed: {type(e).__name__}: {str(e)[:300]}")],
-        )
+        return _refused(req, llm, f"LLM repair failed: {type(e).__name__}: {str(e)[:300]}")
 
 
 def _note(table: str, message: str) -> Finding:
