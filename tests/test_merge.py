@@ -189,3 +189,17 @@ def test_no_adversarial_answer_merges_a_wrong_number(kind, fixtures):
     _filled, wrong, calls = _run(f"adversarial:{kind}", fixtures)
     assert wrong == 0, f"{kind}: {wrong} wrong fields merged"
     assert calls >= 3  # the answers were asked for and given
+
+
+def test_two_models_agreeing_keep_only_the_cells_both_cite():
+    from giar.repair.stage import agreed
+
+    reading, _ = _case([1, 2, 3, 4, 10])
+    one = _answer(reading, dict(zip(COLS, range(5))))
+    other = _answer(reading, {"upheld": 0, "corrected": 1, "other": 3, "pending": 2, "total": 4})  # two differ
+    both = agreed("review_litigation", one, other)
+    assert both.accepted and sorted(both.provenance) == [f"{ROW}.corrected", f"{ROW}.total", f"{ROW}.upheld"]
+    assert both.values[f"{ROW}.other"] is None and both.values[f"{ROW}.total"] == 10
+    assert any("agree on 3 cell(s); 4 cell(s)" in f.message for f in both.findings)
+    refused = one.model_copy(update={"accepted": False, "values": {}, "provenance": {}})
+    assert not agreed("review_litigation", one, refused).accepted  # no second answer, nothing merged

@@ -408,5 +408,11 @@ def test_config_from_env():
         {"GIAR_LLM_BASE_URL": "u", "GIAR_LLM_MODEL": "m", "GIAR_LLM_API_KEY": "a", "OPENAI_API_KEY": "b"}
     )
     assert both is not None and both.api_key == "a"
+    run = LLMConfig.from_env(
+        {"GIAR_LLM_BASE_URL": "u", "GIAR_LLM_MODEL": "m", "GIAR_LLM_BUDGET_TOKENS": "50000",
+         "GIAR_LLM_CONCURRENCY": "2", "GIAR_LLM_AGREE_MODEL": "m2"}
+    )
+    assert run is not None and (run.budget_tokens, run.max_concurrent) == (50000, 2)
+    assert run.agree_with is not None and (run.agree_with.model, run.agree_with.base_url) == ("m2", "u")
     with pytest.raises(ValueError, match="GIAR_LLM_TIMEOUT"):
         LLMConfig.from_env({"GIAR_LLM_BASE_URL": "u", "GIAR_LLM_MODEL": "m", "GIAR_LLM_TIMEOUT": "soon"})

@@ -203,7 +203,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--llm",
         metavar="MODEL",
         help="answer the LLM paths with a simulated model on a local server: oracle, adversarial (every kind) or "
-        "adversarial:KIND (test doubles: the design's ceiling and safety, not a model's accuracy)",
+        "adversarial:KIND; A+B asks two and merges only where they agree (test doubles: the design's ceiling "
+        "and safety, not a model's accuracy)",
     )
     p.add_argument("--out", default="benchmarks/results", help="folder for the JSON result and markdown summary")
     p.set_defaults(func=cmd_bench)

@@ -17,6 +17,8 @@ Environment variables (``LLMConfig.from_env``):
 ``GIAR_LLM_BUDGET_TOKENS``  a run's cap on tokens (prompt + answer) over all its documents
                         (``giar.repair.budget``); past it, tables stay as the rules read them. Unset: no cap.
 ``GIAR_LLM_CONCURRENCY``  a run's cap on requests in flight at once, across its processes (default: no cap).
+``GIAR_LLM_AGREE_MODEL``  a second model asked the same repair (at ``GIAR_LLM_AGREE_BASE_URL``, default the same
+                        endpoint): a cell is merged only where both answers cite the same printed number.
 ======================  ====================================================================================
 """
 
@@ -53,6 +55,7 @@ class LLMConfig:
     budget_tokens: Optional[int] = None  # a run's cap on tokens (giar.repair.budget); None: no cap
     max_concurrent: int = 0  # a run's cap on requests in flight at once; 0: no cap
     ledger: Optional[str] = None  # the run's budget ledger (set by Budget.attach)
+    agree_with: Optional[LLMConfig] = None  # a second model: a cell is merged only where both answers agree
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Optional[LLMConfig]:
@@ -77,6 +80,10 @@ class LLMConfig:
         cache = env.get("GIAR_LLM_CACHE")
         if cache is not None and cache.strip():
             kwargs["cache_path"] = None if cache.strip().lower() in _OFF else cache.strip()
+        second = (env.get("GIAR_LLM_AGREE_MODEL") or "").strip()
+        if second:
+            other = (env.get("GIAR_LLM_AGREE_BASE_URL") or "").strip() or base_url
+            kwargs["agree_with"] = cls(**{**kwargs, "base_url": other, "model": second})
         return cls(**kwargs)
 
 

@@ -184,6 +184,8 @@ def repair(
             )
             continue
         outcome = _within_budget(repair_table, req, llm, cache, deadline)
+        if llm.agree_with is not None and outcome.accepted:
+            outcome = agreed(table, outcome, _within_budget(repair_table, req, llm.agree_with, cache, deadline))
         trace.repairs[table] = outcome
         usage = add_usage(usage, outcome.usage)
         findings.extend(outcome.findings)
@@ -192,6 +194,28 @@ def repair(
             done = merging.merge(reading, outcome, cells, baseline, label)
             findings.extend(done.findings)
     return usage, findings
+
+
+def agreed(table: str, first: RepairOutcome, second: RepairOutcome) -> RepairOutcome:
+    """Two models' answers as one: only the cells where both cite the same printed number (agreement as a
+    guard: what it costs in filled cells, and saves in wrong ones, is measured by ``giar bench``)."""
+    usage = add_usage(first.usage, second.usage)
+    findings = first.findings + second.findings
+    if not second.accepted:
+        return RepairOutcome(accepted=False, usage=usage, findings=findings)
+    same = {
+        k
+        for k, p in first.provenance.items()
+        if (q := second.provenance.get(k)) is not None and q.span == p.span
+    }
+    values = {k: (v if k in same else None) for k, v in first.values.items()}
+    provenance = {k: p for k, p in first.provenance.items() if k in same}
+    differ = len(first.provenance) + len(second.provenance) - 2 * len(same)
+    note = f"two models agree on {len(same)} cell(s); {differ} cell(s) one of them filled differently are left out"
+    return RepairOutcome(
+        accepted=bool(same), values=values, provenance=provenance, usage=usage,
+        findings=[*findings, _note(table, note)],
+    )
 
 
 def estimate(req: RepairRequest, llm: LLMConfig) -> int:

@@ -17,7 +17,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Optional
@@ -228,24 +228,39 @@ def simulated_paths(spec: str, wanted: list[str], fixtures: list[tuple[Path, Pat
     from ..repair import LLMConfig
     from .simulate import KINDS, SimulatedModel
 
-    names = [f"adversarial:{k}" for k in KINDS] if spec == "adversarial" else [spec]
-    golds = {doc: load_gold(gold) for doc, gold in fixtures}
-    fns: dict[str, PathFn] = {}
-    for name in names:
-        model = SimulatedModel(name)
-        srv = stack.enter_context(model.serve())
-        cfg = LLMConfig(
-            base_url=srv.url, model=f"simulated-{name}", cache_path=None, max_retries=0, validation_retries=1,
-            max_elapsed=30, timeout=10,
-        )
+    def expand(one: str) -> list[str]:
+        return [f"adversarial:{k}" for k in KINDS] if one == "adversarial" else [one]
 
-        def run(doc: Path, force: bool, model: SimulatedModel = model, cfg: LLMConfig = cfg) -> Report:
-            with model.document(golds[doc]):
+    first, _, second = spec.partition("+")  # "A+B": two models, a cell merged only where both agree
+    pairs = [(a, b) for a in expand(first) for b in (expand(second) if second else [""])]
+    golds = {doc: load_gold(gold) for doc, gold in fixtures}
+    servers: dict[str, tuple[SimulatedModel, LLMConfig]] = {}
+
+    def served(name: str) -> tuple[SimulatedModel, LLMConfig]:
+        if name not in servers:
+            model = SimulatedModel(name)
+            srv = stack.enter_context(model.serve())
+            cfg = LLMConfig(
+                base_url=srv.url, model=f"simulated-{name}", cache_path=None, max_retries=0, validation_retries=1,
+                max_elapsed=30, timeout=10,
+            )
+            servers[name] = (model, cfg)
+        return servers[name]
+
+    fns: dict[str, PathFn] = {}
+    for a, b in pairs:
+        models = [served(a)] + ([served(b)] if b else [])
+        cfg = models[0][1] if not b else replace(models[0][1], agree_with=models[1][1])
+
+        def run(doc: Path, force: bool, models: list = models, cfg: LLMConfig = cfg) -> Report:
+            with ExitStack() as each:
+                for model, _ in models:
+                    each.enter_context(model.document(golds[doc]))
                 return extract(doc, llm=cfg, force_llm=force)
 
         for path in wanted:
             if path in ("llm", "hybrid"):
-                fns[f"{path}({name})"] = partial(run, force=path == "llm")
+                fns[f"{path}({a}{'+' + b if b else ''})"] = partial(run, force=path == "llm")
     return fns
 
 
