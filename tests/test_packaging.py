@@ -9,6 +9,7 @@ its own site-packages), so giar itself, and its prompts, can only come from the 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -39,9 +40,14 @@ print(json.dumps({"file": giar.__file__, "prompt": prompt.label, "accepted": out
 def test_a_wheel_install_runs_a_recorded_repair(tmp_path):
     from test_repair import region_request
 
+    source = tmp_path / "source"  # a copy: building in place would leave build/ in the checkout
+    for part in ("src", "prompts"):
+        shutil.copytree(ROOT / part, source / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     dist = tmp_path / "dist"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
         capture_output=True, text=True, timeout=240,
     )
     assert build.returncode == 0, build.stderr[-2000:]
