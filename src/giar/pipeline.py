@@ -223,24 +223,6 @@ def table_reports(
     return out
 
 
-def repair(
-    doc: Document,
-    trace: Trace,
-    template: TemplateName,
-    targets: list[str],
-    cells: Cells,
-    findings: list[Finding],
-    llm: LLMConfig,
-    cache: Optional[RepairCache],
-    whole: bool = False,
-) -> tuple[Usage, list[Finding]]:
-    """The LLM fallback on the tables that need it (``giar.repair.stage``); a failed or unsafe repair leaves the
-    rules' result."""
-    from .repair import stage
-
-    return stage.repair(doc, trace, template, targets, cells, findings, llm, cache, whole)
-
-
 def _nest(values: dict[str, Optional[Number]], table: str, template: TemplateName) -> dict[str, dict[str, Optional[Number]]]:
     out: dict[str, dict[str, Optional[Number]]] = {}
     for key in TEMPLATES[template].tables[table].keys():
@@ -297,7 +279,9 @@ def run(
             Finding(kind=FindingKind.REPAIR, message=f"would go to the LLM repair (none configured): {', '.join(targets)}")
         )
     elif targets and llm is not None:
-        usage, findings = repair(doc, trace, template, targets, cells, findings, llm, cache, force_llm)
+        from .repair import stage  # the LLM stack is imported only when an LLM is configured
+
+        usage, findings = stage.repair(doc, trace, template, targets, cells, findings, llm, cache, force_llm)
         arithmetic = broken(cells.values, template)
         findings = [f for f in findings if f.kind is not FindingKind.ARITHMETIC] + arithmetic
         tables = table_reports(template, trace, cells, arithmetic)
