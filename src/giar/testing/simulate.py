@@ -65,6 +65,14 @@ def _section(text: str, title: str) -> str:
     return text[start : end if end >= 0 else len(text)]
 
 
+def _fenced(text: str, title: str, following: str) -> str:
+    """The fenced block under a title: printed text may itself hold '## ' lines (markdown headings)."""
+    start = text.find(f"## {title}")
+    fence = text.find("```text\n", start)
+    end = text.rfind("```", fence + 8, text.find(f"## {following}", fence))
+    return text[fence + 8 : end] if start >= 0 and fence >= 0 and end >= 0 else ""
+
+
 def parse(user: str) -> Prompt:
     m = _TABLE.search(user)
     if not m:
@@ -77,7 +85,7 @@ def parse(user: str) -> Prompt:
             for cell in cells.split():
                 col, _, tid = cell.partition("=#")
                 known[f"{row}.{col}"] = int(tid)
-    region = _section(user, "The printed text around those rows")
+    region = _fenced(user, "The printed text around those rows", "Your task")
     tokens = [(int(i), t) for i, t in _MARK.findall(region)]
     lines = [ids for line in region.splitlines() if (ids := [int(i) for i, _ in _MARK.findall(line)])]
     return Prompt(m.group(1), m.group(2), rows, known, tokens, lines)
