@@ -53,3 +53,29 @@ def test_compare_counts_missing_wrong_and_inferred(fixtures_dir):
     score = compare(data, gold)
     assert (score.overall.missing, score.overall.wrong) == (1, 1)
     assert not score.fully_correct
+
+
+def test_bench_with_simulated_models_prints_filled_wrong_merged_calls_and_tokens(fixtures_dir, tmp_path):
+    """`giar bench --llm oracle` and `--llm adversarial:KIND` through the CLI: a local server is started and
+    stopped, the table has the LLM rows, and the output says these are test doubles."""
+    fx = tmp_path / "fx"
+    (fx / "regressions").mkdir(parents=True)
+    (fx / "hard").mkdir()
+    shutil.copy(fixtures_dir / "regressions" / "b5_swapped_rows_denied78.txt", fx / "regressions")
+    shutil.copy(fixtures_dir / "hard" / "tabs_2021.gold.json", fx / "hard")
+    shutil.copy(fixtures_dir / "hard" / "tabs_2021.txt", fx / "hard")
+    (fx / "regressions" / "SOURCES.json").write_text(
+        json.dumps({"b5_swapped_rows_denied78.txt": "hard/tabs_2021.gold.json"}), encoding="utf-8"
+    )
+    for spec, filled in (("oracle", 14), ("adversarial:swap_rows", None)):
+        out = tmp_path / spec.replace(":", "_")
+        cmd = [sys.executable, "-m", "giar.cli", "bench", str(fx), "--paths", "rules,hybrid", "--llm", spec, "--out", str(out)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        result = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+        _rules, hybrid = result["paths"]
+        assert result["fixtures"] == 2 and hybrid["path"] == f"hybrid({spec})"
+        assert hybrid["wrong_merged_vs_rules"] == 0 and hybrid["overall"]["wrong"] == 0
+        assert hybrid["llm_calls"] == 1 and hybrid["tokens"] > 500
+        if filled is not None:
+            assert hybrid["filled_vs_rules"] == filled
+        assert "test doubles" in proc.stdout and "test doubles" in (out / "bench.md").read_text(encoding="utf-8")

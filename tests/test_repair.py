@@ -366,6 +366,12 @@ def test_cache_key_changes_with_prompt_version_and_tokens():
     assert cache_key(cfg, prompt, schema, fewer) != key
     other_model = LLMConfig(**{**cfg.__dict__, "model": "another"})
     assert cache_key(other_model, prompt, schema, request) != key
+    other_server = LLMConfig(**{**cfg.__dict__, "base_url": "http://127.0.0.1:9/v1"})  # same model name elsewhere
+    assert cache_key(other_server, prompt, schema, request) != key
+    fewer_rows = request.model_copy(update={"rows": ["granted"]})
+    assert cache_key(cfg, prompt, schema, fewer_rows) != key
+    source_broken = request.model_copy(update={"broken": ["rule2:granted"]})  # decides acceptance
+    assert cache_key(cfg, prompt, schema, source_broken) != key
 
 
 def test_prompt_is_a_versioned_file_rendered_from_the_template():
@@ -378,8 +384,8 @@ def test_prompt_is_a_versioned_file_rendered_from_the_template():
     for row in TEMPLATES["2019"].tables["requests"].rows:
         assert f"- {row.key}: " in user and row.label in user
     assert "{{" not in user
-    assert "- new_received.natural_person + carried_over.natural_person = " in user
-    assert f"#{request.tokens[0].id} {request.tokens[0].text}" in user
+    assert "- new_received + carried_over = total_processed + carried_forward, in columns: natural_person, " in user
+    assert f"[#{request.tokens[0].id}:{request.tokens[0].text}]" in user
 
 
 def test_config_from_env():
@@ -402,5 +408,11 @@ def test_config_from_env():
         {"GIAR_LLM_BASE_URL": "u", "GIAR_LLM_MODEL": "m", "GIAR_LLM_API_KEY": "a", "OPENAI_API_KEY": "b"}
     )
     assert both is not None and both.api_key == "a"
+    run = LLMConfig.from_env(
+        {"GIAR_LLM_BASE_URL": "u", "GIAR_LLM_MODEL": "m", "GIAR_LLM_BUDGET_TOKENS": "50000",
+         "GIAR_LLM_CONCURRENCY": "2", "GIAR_LLM_AGREE_MODEL": "m2"}
+    )
+    assert run is not None and (run.budget_tokens, run.max_concurrent) == (50000, 2)
+    assert run.agree_with is not None and (run.agree_with.model, run.agree_with.base_url) == ("m2", "u")
     with pytest.raises(ValueError, match="GIAR_LLM_TIMEOUT"):
         LLMConfig.from_env({"GIAR_LLM_BASE_URL": "u", "GIAR_LLM_MODEL": "m", "GIAR_LLM_TIMEOUT": "soon"})

@@ -57,6 +57,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         files = [f for f in files if f not in done]
         print(f"giar: resuming: {len(done)} already in {args.output}, {len(files)} to do", file=sys.stderr)
     llm = None
+    budget = None
     if args.llm:
         from .repair import LLMConfig
 
@@ -64,6 +65,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if llm is None:
             print("giar: --llm needs GIAR_LLM_BASE_URL and GIAR_LLM_MODEL (see README)", file=sys.stderr)
             return 2
+        if llm.budget_tokens is not None or llm.max_concurrent:
+            from .repair.budget import Budget
+
+            budget = Budget.create(llm.budget_tokens, llm.max_concurrent)
+            llm = budget.attach(llm)
     corrections = None
     if args.corrections:
         from .corrections import load
@@ -95,6 +101,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     finally:
         if args.output:
             out.close()
+        if budget is not None:
+            print(f"giar: {budget.summary()}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -247,6 +255,13 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("fixtures", nargs="*", default=["tests/fixtures"], help="fixture folders or gold files")
     p.add_argument("--paths", default="rules,llm,hybrid", help="comma-separated: rules, llm, hybrid")
     p.add_argument("--live", action="store_true", help="call the configured LLM endpoint instead of cassettes")
+    p.add_argument(
+        "--llm",
+        metavar="MODEL",
+        help="answer the LLM paths with a simulated model on a local server: oracle, adversarial (every kind) or "
+        "adversarial:KIND; A+B asks two and merges only where they agree (test doubles: the design's ceiling "
+        "and safety, not a model's accuracy)",
+    )
     p.add_argument("--out", default="benchmarks/results", help="folder for the JSON result and markdown summary")
     p.set_defaults(func=cmd_bench)
 

@@ -272,6 +272,10 @@ class RepairRequest(Strict):
     region_start: int  # offset of region_text in Document.text
     tokens: list[Token]
     reasons: list[str] = Field(default_factory=list)  # why the rules sent it (findings' messages)
+    rows: list[str] = Field(default_factory=list)  # the rows asked for (empty: every row of the table)
+    known: dict[str, int] = Field(default_factory=dict)  # "row.column" -> token id the rules read there
+    header: str = ""  # the table's column headings, when region_text is an excerpt below them
+    broken: list[str] = Field(default_factory=list)  # rules the rules' reading already breaks (the source's)
 
 
 class RepairOutcome(Strict):

@@ -239,51 +239,6 @@ def table_reports(
     return out
 
 
-def repair(
-    doc: Document,
-    trace: Trace,
-    template: TemplateName,
-    targets: list[str],
-    cells: Cells,
-    findings: list[Finding],
-    llm: LLMConfig,
-    cache: Optional[RepairCache],
-    deadline: Optional[Deadline] = None,
-) -> tuple[Usage, list[Finding]]:
-    """The LLM fallback on the tables that need it; a failed repair leaves the rules' result. With a deadline,
-    each table's requests get at most the document's time left (``max_elapsed`` and each request's timeout)."""
-    from .repair import repair_table, stage
-
-    usage = Usage()
-    findings = list(findings)
-    regions = {r.name: r for r in trace.regions}
-    for table in targets:
-        if deadline is not None:
-            deadline.check(f"the LLM repair of {table}")
-            left = deadline.left()
-            if left is not None:
-                llm = replace(llm, max_elapsed=min(llm.max_elapsed, left), timeout=min(llm.timeout, left))
-        region, grid = regions.get(table), trace.grids.get(table)
-        if region is None or grid is None:
-            findings.append(
-                Finding(kind=FindingKind.LLM, stage="llm", key=table, message=f"{table}: no region to send to the LLM")
-            )
-            continue
-        reasons = [f.message for f in findings if f.table == table]
-        req = stage.request(table, template, doc.text, region.start, region.end, grid, reasons)
-        outcome = repair_table(req, llm, cache)
-        trace.repairs[table] = outcome
-        usage = stage.add_usage(usage, outcome.usage)
-        findings.extend(outcome.findings)
-        if outcome.accepted:
-            allowed = stage.open_cells(table, cells.values, cells.prov, cells.status)
-            changed, notes = stage.merge(outcome, allowed, cells.values, cells.prov)
-            for key in changed:
-                cells.status[key] = RowStatus.REPAIRED
-            findings.extend(notes)
-    return usage, findings
-
-
 def _nest(values: dict[str, Optional[Number]], table: str, template: TemplateName) -> dict[str, dict[str, Optional[Number]]]:
     out: dict[str, dict[str, Optional[Number]]] = {}
     for key in TEMPLATES[template].tables[table].keys():
@@ -348,7 +303,12 @@ def run(
             Finding(kind=FindingKind.REPAIR, message=f"would go to the LLM repair (none configured): {', '.join(targets)}")
         )
     elif targets and llm is not None:
-        usage, findings = repair(doc, trace, template, targets, cells, findings, llm, cache, deadline)
+        from .repair import stage  # the LLM stack is imported only when an LLM is configured
+
+        left = deadline.left()  # the document's time left bounds every request of the repair
+        if left is not None:
+            llm = replace(llm, max_elapsed=min(llm.max_elapsed, left), timeout=min(llm.timeout, left))
+        usage, findings = stage.repair(doc, trace, template, targets, cells, findings, llm, cache, force_llm)
         deadline.check("the LLM repair")
         arithmetic = broken(cells.values, template)
         findings = [f for f in findings if f.kind is not FindingKind.ARITHMETIC] + arithmetic

@@ -1,8 +1,9 @@
 """The LLM fallback: repair ONE table the rules could not make consistent, or say why not.
 
 The model answers with token ids placed on the template's cells (``schema``), so every value is a number the
-reader found, with its span. The repair is taken whole or not at all: if the assembled table breaks the
-arithmetic rules (``giar.validate.broken``) or places nothing, it is rejected with a finding.
+reader found, with its span. An answer that places nothing, or whose cells break an arithmetic rule the rules'
+reading did not already break (``RepairRequest.broken``: the source's own), is rejected whole with a finding;
+what of an accepted answer enters the report is decided by ``giar.repair.merge`` against what the reader saw.
 
     from giar.repair import LLMConfig, repair_table, RepairCache
     cfg = LLMConfig.from_env()            # None when GIAR_LLM_BASE_URL / GIAR_LLM_MODEL are unset
@@ -24,21 +25,28 @@ from ..template import rules
 from ..validate import broken, evaluate
 from . import prompts
 from .cache import RepairCache, cache_key
-from .client import Meter, OutOfTime, Truncated, ask
+from .client import BadResponse, Meter, OutOfTime, Truncated, ask
 from .config import LLMConfig
 from .schema import TableAnswer, answer_model, place, schema_of
 
 __all__ = ["PROMPT_NAME", "PROMPT_VERSION", "LLMConfig", "RepairCache", "repair_table"]
 
 PROMPT_NAME = "repair_table"
-PROMPT_VERSION = 1
+PROMPT_VERSION = 2
 
 
-def repair_table(request: RepairRequest, cfg: LLMConfig, cache: Optional[RepairCache] = None) -> RepairOutcome:
-    """Ask the model to place this table's tokens; accept the whole table only if its arithmetic holds.
+def repair_table(
+    request: RepairRequest,
+    cfg: LLMConfig,
+    cache: Optional[RepairCache] = None,
+    deadline: Optional[float] = None,
+) -> RepairOutcome:
+    """Ask the model to place this table's tokens; accept the answer only if it breaks no rule the rules'
+    reading did not already break.
 
     ``cache`` defaults to the one at ``cfg.cache_path`` (none if that is None). A cache hit makes no request and
-    reports ``usage.cached == 1`` with zero calls and tokens.
+    reports ``usage.cached == 1`` with zero calls and tokens. ``deadline`` (``time.monotonic()``) bounds every
+    request, a whole document's repairs sharing one; by default it is ``cfg.max_elapsed`` from now.
     """
     if len({t.id for t in request.tokens}) != len(request.tokens):
         raise GiarError(f"token ids of the {request.table} request are not unique")
@@ -53,7 +61,7 @@ def repair_table(request: RepairRequest, cfg: LLMConfig, cache: Optional[RepairC
     if not request.tokens:
         return _failed(request, meter, "no printed numbers (tokens) were given for this table; nothing to place")
     try:
-        answer = ask(cfg, meter, prompts.render(prompt, request), model)
+        answer = ask(cfg, meter, prompts.render(prompt, request), model, deadline)
     except Truncated:
         return _failed(
             request, meter, f"answer truncated at the token limit (max_tokens={cfg.max_tokens}); not re-asked"
@@ -62,6 +70,8 @@ def repair_table(request: RepairRequest, cfg: LLMConfig, cache: Optional[RepairC
         return _failed(request, meter, f"{e} after {meter.calls} request(s); not sent again")
     except InstructorRetryException as e:
         return _failed(request, meter, f"answer still invalid after {e.n_attempts} attempt(s): {_last_error(e)}")
+    except BadResponse as e:
+        return _failed(request, meter, f"{e}; after {meter.calls} request(s)")
     except (openai.OpenAIError, InstructorError) as e:
         failure = f"request failed after {meter.calls} attempt(s): {type(e).__name__}: {_short(e)}"
         return _failed(request, meter, failure)
@@ -78,7 +88,7 @@ def judge(request: RepairRequest, answer: TableAnswer, usage: Usage, label: str)
     filled = sum(v is not None for v in values.values())
     if filled == 0:
         return _rejected(request, usage, "the answer placed no token in any cell")
-    wrong = broken(values, request.template, tables={request.table})
+    wrong = [f for f in broken(values, request.template, tables={request.table}) if f.rule not in request.broken]
     if wrong:
         detail = "; ".join(f.message.replace(" (printed numbers kept)", "") for f in wrong[:5])
         detail += f"; … {len(wrong) - 5} more" if len(wrong) > 5 else ""

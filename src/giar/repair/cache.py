@@ -1,8 +1,8 @@
 """A SQLite cache of repair outcomes, so a rerun costs no request and gives the same answer.
 
-The key is a sha256 of everything that shapes the answer: model, prompt name, version and text, instructor mode,
-the response model's JSON schema, the table, template, reasons, region text and offset, and the tokens with their
-spans. A changed prompt version, schema or token list is a different key. Only outcomes that hold a model's
+The key is a sha256 of everything that shapes the answer: the endpoint (base URL) and model, prompt name, version
+and text, instructor mode, the response model's JSON schema, the table, template, reasons, rows asked, region text
+and offset, the tokens with their spans, and the rules the source itself breaks (they decide acceptance). A changed prompt version, schema or token list is a different key. Only outcomes that hold a model's
 complete answer are stored (accepted, or rejected for its arithmetic); transport failures, truncations and
 answers that never validated are not, so the next run tries again.
 """
@@ -24,6 +24,7 @@ from .prompts import Prompt
 
 def cache_key(cfg: LLMConfig, prompt: Prompt, schema: dict[str, Any], request: RepairRequest) -> str:
     material = {
+        "endpoint": cfg.base_url.rstrip("/"),
         "model": cfg.model,
         "mode": cfg.mode,
         "prompt": [prompt.name, prompt.version, prompt.digest],
@@ -34,6 +35,10 @@ def cache_key(cfg: LLMConfig, prompt: Prompt, schema: dict[str, Any], request: R
         "region": request.region_text,
         "region_start": request.region_start,
         "tokens": [t.model_dump(mode="json") for t in request.tokens],
+        "rows": request.rows,
+        "known": request.known,
+        "header": request.header,
+        "broken": request.broken,
     }
     blob = json.dumps(material, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -9,6 +9,11 @@ Two loops, never mixed:
 * validation (instructor's ``max_retries``): an answer that fails the response model is re-asked with the
   validation error, for at most ``validation_retries`` re-asks. Only parse and validation errors enter it.
 
+Each HTTP request runs under a whole-request bound (:func:`bounded`): a server that never answers, or drips its
+answer a byte at a time (an httpx timeout is per read, so it never fires), is given up at the deadline, not after
+it. A 200 answer that is no chat completion (a proxy's HTML page, a body that is not JSON) raises
+:class:`BadResponse` instead of reaching instructor.
+
 Every HTTP request passes through :class:`Meter`, which counts it and adds the usage the server reported, so
 usage covers every attempt of both loops. An answer cut at the token limit (finish_reason "length") raises
 :class:`Truncated`: re-sending the same prompt would be cut again.
@@ -16,12 +21,15 @@ usage covers every attempt of both loops. An answer cut at the token limit (fini
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from json import JSONDecodeError
 from typing import Any, Optional
 
+import httpx
 import instructor
 import openai
 from openai import OpenAI
@@ -44,6 +52,10 @@ MODES = {"json": instructor.Mode.JSON, "tools": instructor.Mode.TOOLS}
 
 class OutOfTime(Exception):
     """The repair's time budget (``max_elapsed``) ran out before a request could be sent."""
+
+
+class BadResponse(Exception):
+    """The endpoint answered, but not with a chat completion (not JSON, or JSON of another shape)."""
 
 
 class Truncated(Exception):
@@ -133,10 +145,35 @@ def validation_retrying(cfg: LLMConfig) -> Retrying:
     )
 
 
-def sender(cfg: LLMConfig, meter: Meter, client: OpenAI) -> Callable[..., Any]:
-    """The raw chat-completion call wrapped in transport retries and metering."""
+class Stuck(Exception):
+    """One request did not complete within its bound."""
+
+
+def bounded(call: Callable[[], Any], seconds: float) -> Any:
+    """``call()``, given up after ``seconds`` of wall time however the server behaves: it runs in a daemon
+    thread; past the bound :class:`Stuck` is raised and the thread's result, whenever it ends, is dropped."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as e:  # handed to the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=run, daemon=True, name="giar-llm-request")
+    worker.start()
+    worker.join(max(0.0, seconds))
+    if worker.is_alive():
+        raise Stuck(f"no complete answer within {seconds:.1f} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def sender(cfg: LLMConfig, meter: Meter, client: OpenAI, deadline: Optional[float] = None) -> Callable[..., Any]:
+    """The raw chat-completion call wrapped in transport retries, a whole-request time bound and metering."""
     raw = client.chat.completions.create
-    deadline = time.monotonic() + cfg.max_elapsed
+    deadline = time.monotonic() + cfg.max_elapsed if deadline is None else deadline
 
     def send(*args: Any, **kwargs: Any) -> Any:
         for attempt in transport_retrying(cfg, deadline):
@@ -145,9 +182,20 @@ def sender(cfg: LLMConfig, meter: Meter, client: OpenAI) -> Callable[..., Any]:
                 if left <= 0:
                     raise OutOfTime(f"time budget of {cfg.max_elapsed:g} s spent")
                 meter.calls += 1
-                completion = raw(*args, **{**kwargs, "timeout": min(cfg.timeout, left)})
+                limit = min(cfg.timeout, left)
+                try:
+                    completion = bounded(partial(raw, *args, **{**kwargs, "timeout": limit}), limit)
+                except Stuck as e:
+                    if limit >= left:  # the budget is spent: close the connection, end the repair
+                        client.close()
+                        raise OutOfTime(f"{e}: the time budget of {cfg.max_elapsed:g} s is spent") from None
+                    url = f"{str(client.base_url).rstrip('/')}/chat/completions"
+                    raise openai.APITimeoutError(request=httpx.Request("POST", url)) from None  # retried
+        if not isinstance(getattr(completion, "choices", None), list):
+            shown = " ".join(str(completion).split())[:120]
+            raise BadResponse(f"the endpoint answered with no chat completion ({type(completion).__name__}: {shown!r})")
         meter.add(completion)
-        choices = getattr(completion, "choices", None) or []
+        choices = completion.choices
         if choices and choices[0].finish_reason == "length":
             raise Truncated(completion)
         return completion
@@ -155,12 +203,18 @@ def sender(cfg: LLMConfig, meter: Meter, client: OpenAI) -> Callable[..., Any]:
     return send
 
 
-def ask(cfg: LLMConfig, meter: Meter, messages: list[dict], response_model: type[BaseModel]) -> BaseModel:
+def ask(
+    cfg: LLMConfig,
+    meter: Meter,
+    messages: list[dict],
+    response_model: type[BaseModel],
+    deadline: Optional[float] = None,
+) -> BaseModel:
     """One structured answer: synchronous, non-streaming, temperature 0."""
     kwargs: dict[str, Any] = {"model": cfg.model, "messages": messages, "temperature": 0, "stream": False}
     if cfg.max_tokens:
         kwargs["max_tokens"] = cfg.max_tokens
     # The SDK's own retries are off (max_retries=0): transport retries are ours, in sender().
     with OpenAI(base_url=cfg.base_url, api_key=cfg.api_key, timeout=cfg.timeout, max_retries=0) as client:
-        create = instructor.patch(create=sender(cfg, meter, client), mode=MODES[cfg.mode])
+        create = instructor.patch(create=sender(cfg, meter, client, deadline), mode=MODES[cfg.mode])
         return create(response_model=response_model, max_retries=validation_retrying(cfg), **kwargs)

@@ -14,6 +14,11 @@ Environment variables (``LLMConfig.from_env``):
                         with exponential backoff and jitter (default 3; 0 = no retry).
 ``GIAR_LLM_CACHE``      path of the SQLite answer cache (default ``~/.cache/giar/llm.sqlite``);
                         ``off`` disables it.
+``GIAR_LLM_BUDGET_TOKENS``  a run's cap on tokens (prompt + answer) over all its documents
+                        (``giar.repair.budget``); past it, tables stay as the rules read them. Unset: no cap.
+``GIAR_LLM_CONCURRENCY``  a run's cap on requests in flight at once, across its processes (default: no cap).
+``GIAR_LLM_AGREE_MODEL``  a second model asked the same repair (at ``GIAR_LLM_AGREE_BASE_URL``, default the same
+                        endpoint): a cell is merged only where both answers cite the same printed number.
 ======================  ====================================================================================
 """
 
@@ -47,6 +52,10 @@ class LLMConfig:
     max_tokens: Optional[int] = 4096  # cap of one answer; a longer one is truncated and reported, never re-asked
     mode: Literal["json", "tools"] = "json"  # instructor mode: JSON works with any OpenAI-compatible server
     cache_path: Optional[str] = DEFAULT_CACHE  # None: no cache
+    budget_tokens: Optional[int] = None  # a run's cap on tokens (giar.repair.budget); None: no cap
+    max_concurrent: int = 0  # a run's cap on requests in flight at once; 0: no cap
+    ledger: Optional[str] = None  # the run's budget ledger (set by Budget.attach)
+    agree_with: Optional[LLMConfig] = None  # a second model: a cell is merged only where both answers agree
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Optional[LLMConfig]:
@@ -64,9 +73,17 @@ class LLMConfig:
             kwargs["timeout"] = _number(env, "GIAR_LLM_TIMEOUT", float)
         if env.get("GIAR_LLM_MAX_RETRIES"):
             kwargs["max_retries"] = _number(env, "GIAR_LLM_MAX_RETRIES", int)
+        if env.get("GIAR_LLM_BUDGET_TOKENS"):
+            kwargs["budget_tokens"] = _number(env, "GIAR_LLM_BUDGET_TOKENS", int)
+        if env.get("GIAR_LLM_CONCURRENCY"):
+            kwargs["max_concurrent"] = _number(env, "GIAR_LLM_CONCURRENCY", int)
         cache = env.get("GIAR_LLM_CACHE")
         if cache is not None and cache.strip():
             kwargs["cache_path"] = None if cache.strip().lower() in _OFF else cache.strip()
+        second = (env.get("GIAR_LLM_AGREE_MODEL") or "").strip()
+        if second:
+            other = (env.get("GIAR_LLM_AGREE_BASE_URL") or "").strip() or base_url
+            kwargs["agree_with"] = cls(**{**kwargs, "base_url": other, "model": second})
         return cls(**kwargs)
 
 

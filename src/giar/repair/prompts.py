@@ -1,8 +1,11 @@
 """Prompts live as versioned files in ``prompts/`` (``<name>.v<version>.md``), loaded by name.
 
-A file opens with front matter naming it (``name:``, ``version:``) and holds ``<!-- role: system -->`` and
-``<!-- role: user -->`` parts with ``{{placeholders}}``. Name and version go into the cache key, so a new version
-never reuses an old answer. The rows, columns and rules come from ``giar.template``; the prompt spells no label.
+The folder stays at the repository's top level and ships in the wheel as the package ``giar.prompts``
+(``setup.py`` maps it); it is read with :mod:`importlib.resources`, so an installed giar finds its prompts
+wherever it runs. A file opens with front matter naming it (``name:``, ``version:``) and holds ``<!-- role:
+system -->`` and ``<!-- role: user -->`` parts with ``{{placeholders}}``. Name and version go into the cache
+key, so a new version never reuses an old answer. The rows, columns and rules come from ``giar.template``; the
+prompt spells no label.
 """
 
 from __future__ import annotations
@@ -10,15 +13,20 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from ..errors import PromptError
 from ..model import RepairRequest
 from ..template import TEMPLATES, rules
 
-# The repository's prompts/ folder (src/giar/repair/prompts.py -> repo root).
-PROMPTS_DIR = Path(__file__).resolve().parents[3] / "prompts"
+PACKAGE = "giar.prompts"  # the repository's prompts/ folder, installed as package data
+
+
+def _folder() -> Traversable:
+    return resources.files(PACKAGE)
 
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 _ROLE = re.compile(r"^<!-- role: (system|user) -->\s*$", re.M)
@@ -41,18 +49,21 @@ class Prompt:
         return f"{self.name}.v{self.version}"
 
 
-def load(name: str, version: Optional[int] = None, directory: Path = PROMPTS_DIR) -> Prompt:
-    """The prompt ``name`` at ``version`` (default: the highest version on disk)."""
+def load(name: str, version: Optional[int] = None, directory: Optional[Union[Path, Traversable]] = None) -> Prompt:
+    """The prompt ``name`` at ``version`` (default: the highest version there is)."""
+    folder = _folder() if directory is None else directory
     if version is None:
         found = sorted(
-            (int(m.group(1)), p)
-            for p in directory.glob(f"{name}.v*.md")
+            int(m.group(1))
+            for p in folder.iterdir()
             if (m := re.fullmatch(rf"{re.escape(name)}\.v(\d+)\.md", p.name))
         )
         if not found:
-            raise PromptError(f"no prompt {name!r} in {directory}")
-        version = found[-1][0]
-    path = directory / f"{name}.v{version}.md"
+            raise PromptError(f"no prompt {name!r} in {folder}")
+        version = found[-1]
+    path = folder / f"{name}.v{version}.md"
+    if not path.is_file():
+        raise PromptError(f"no prompt {name!r} version {version} in {folder}")
     return parse(path.read_text(encoding="utf-8"), source=str(path))
 
 
@@ -95,10 +106,19 @@ def slot_values(request: RepairRequest) -> dict[str, str]:
         "columns": _columns(request),
         "rows": _rows(request),
         "rules": _rules(request),
+        "rule_families": _rule_families(request),
         "reasons": "\n".join(f"- {r}" for r in request.reasons) or "- (none given)",
         "tokens": _tokens(request),
+        "known": _known(request),
+        "header": request.header or "(the excerpt below starts at the table's top)",
         "region": marked_region(request),
     }
+
+
+def asked(request: RepairRequest) -> list[str]:
+    """The rows the answer is asked for, in template order."""
+    rows = [r.key for r in TEMPLATES[request.template].tables[request.table].rows]
+    return [r for r in rows if r in request.rows] if request.rows else rows
 
 
 def _columns(request: RepairRequest) -> str:
@@ -113,8 +133,11 @@ def _rows(request: RepairRequest) -> str:
     """One line per row; a row's own columns are listed only where rows differ (section 二)."""
     rows = TEMPLATES[request.template].tables[request.table].rows
     uniform = len({tuple(c.key for c in r.columns) for r in rows}) == 1
+    wanted = set(asked(request))
     lines = []
     for row in rows:
+        if row.key not in wanted:
+            continue
         group = f"{row.group} / " if row.group else ""
         cols = "" if uniform else f"  [columns: {', '.join(c.key for c in row.columns)}]"
         lines.append(f"- {row.key}: {group}{row.label}{cols}")
@@ -131,6 +154,36 @@ def _rules(request: RepairRequest) -> str:
             continue
         out.append(f"- {' + '.join(map(short, rule.lhs))} = {' + '.join(map(short, rule.rhs))}")
     return "\n".join(out) or "- (this table has no arithmetic rules)"
+
+
+def _rule_families(request: RepairRequest) -> str:
+    """The rules that involve an asked row, one line per family: an equation over rows for every column, or
+    over columns for every row (far shorter than one line per equation)."""
+    wanted = set(asked(request))
+    families: dict[str, list[str]] = {}
+    for rule in rules(request.template):
+        parts = [k.split(".")[1:] for k in rule.cells]
+        if rule.lhs[0].split(".")[0] != request.table or not any(row in wanted for row, _ in parts):
+            continue
+        if len({col for _, col in parts}) == 1:  # one column, several rows
+            text = f"{' + '.join(k.split('.')[1] for k in rule.lhs)} = {' + '.join(k.split('.')[1] for k in rule.rhs)}"
+            families.setdefault(f"{text}, in column", []).append(parts[0][1])
+        else:  # one row, several columns
+            text = f"{' + '.join(k.split('.')[2] for k in rule.lhs)} = {' + '.join(k.split('.')[2] for k in rule.rhs)}"
+            families.setdefault(f"{text}, in row", []).append(parts[0][0])
+    lines = [f"- {text}{'s' if len(where) > 1 else ''}: {', '.join(where)}" for text, where in families.items()]
+    return "\n".join(lines) or "- (no arithmetic rule involves these rows)"
+
+
+def _known(request: RepairRequest) -> str:
+    """The cells around the asked rows the rules already read, as ``row: column=#id …`` (their tokens are
+    taken; the asked rows' own read cells must be answered with the same ids)."""
+    by_row: dict[str, list[str]] = {}
+    for cell, tid in request.known.items():
+        row, col = cell.split(".")
+        by_row.setdefault(row, []).append(f"{col}=#{tid}")
+    order = [r.key for r in TEMPLATES[request.template].tables[request.table].rows]
+    return "\n".join(f"- {row}: {' '.join(by_row[row])}" for row in order if row in by_row) or "- (none)"
 
 
 def _tokens(request: RepairRequest) -> str:

@@ -61,11 +61,14 @@ def spec(request: RepairRequest) -> TableSpec:
 
 
 def answer_model(request: RepairRequest) -> type[TableAnswer]:
-    """The response model for this request's table and template, accepting only this request's token ids."""
+    """The response model for this request's rows (all rows of the table when none are named), accepting only
+    this request's token ids."""
     table = spec(request)
     shared: dict[tuple[str, ...], type[BaseModel]] = {}
     fields: dict[str, Any] = {}
     for row in table.rows:
+        if request.rows and row.key not in request.rows:
+            continue
         cols = tuple(c.key for c in row.columns)
         if cols not in shared:
             shared[cols] = create_model(  # type: ignore[call-overload]
