@@ -29,7 +29,7 @@ from .model import (
     Usage,
 )
 from .read import Source, read
-from .sections import body, locate, report_end
+from .sections import body, locate, report_end, report_starts
 from .status import FindingKind, RowStatus
 from .template import TABLES, TEMPLATES, Rule, TemplateName
 from .validate import broken
@@ -284,11 +284,13 @@ def run(
     meta, findings = read_meta(doc.text, regions)
     findings = list(doc.findings) + findings
     if second is not None:
+        others = [(s, doc.text[s:].split("\n", 1)[0].strip()[:40]) for s in report_starts(doc.text)]
+        named = "; ".join(f"'{title}' at offset {s}" for s, title in others)
         findings.append(
             Finding(
                 kind=FindingKind.REPAIRED,
-                message=f"a second report starts at offset {second.start} ('{second.text.strip()[:40]}'); only the "
-                "first is read",
+                message=f"this file holds {len(others) + 1} reports; only the first is read here, the others are "
+                f"{named} (batch outputs, giar extract -o, give one record each)",
             )
         )
     report = Report(source=doc.source, meta=meta, format=doc.format, content_hash=doc.sha256)
