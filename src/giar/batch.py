@@ -16,6 +16,7 @@ one Report per body with ``split=True`` (``Report.part`` = 1, 2, …): :func:`ex
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
 import sys
 import time
@@ -136,8 +137,9 @@ def _finish(job: Job, results: list[Result], post: Optional[Post]) -> Any:
     return post(results) if post is not None else results
 
 
-def _die_with_parent() -> None:
-    """A worker ignores Ctrl-C (its parent stops it) and dies with its parent (Linux: the kernel kills it)."""
+def _die_with_parent(parent: int) -> None:
+    """A worker ignores Ctrl-C (its parent stops it) and dies with its parent (Linux: the kernel kills it; a
+    parent already gone before that was set is seen at once)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
@@ -146,10 +148,12 @@ def _die_with_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
-def _worker(conn: Connection, options: dict[str, Any], split: bool, post: Optional[Post]) -> None:
-    _die_with_parent()
+def _worker(conn: Connection, options: dict[str, Any], split: bool, post: Optional[Post], parent: int) -> None:
+    _die_with_parent(parent)
     while True:
         try:
             task = conn.recv()
@@ -166,13 +170,10 @@ def _worker(conn: Connection, options: dict[str, Any], split: bool, post: Option
 
 @cache
 def _context() -> Any:
-    """forkserver where there is one (workers forked from a clean process that imported giar once: no threads
-    of the parent's, such as a progress bar's, are copied), else spawn."""
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["giar.batch"])
-        return ctx
-    return mp.get_context("spawn")
+    """fork on Linux: a worker is the parent's own child, ready at once, and the kernel kills it when the
+    parent dies (a fork server would stand between them and could outlive a parent killed while it starts);
+    spawn elsewhere."""
+    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
 @dataclass
@@ -191,7 +192,7 @@ class _Pool:
     def _spawn(self) -> _Worker:
         ctx = _context()
         parent, child = ctx.Pipe()
-        p = ctx.Process(target=_worker, args=(child, self.options, self.split, self.post), daemon=True)
+        p = ctx.Process(target=_worker, args=(child, self.options, self.split, self.post, os.getpid()), daemon=True)
         p.start()
         child.close()
         return _Worker(p, parent)

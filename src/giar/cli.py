@@ -77,6 +77,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except GiarError as exc:
         print(f"giar: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"giar: interrupted; every record written is complete: run again with --resume to finish {args.output or ''}", file=sys.stderr)
+        return 130
 
 
 def _extract_one(path: str, llm: Any, corrections: Any) -> int:
@@ -108,10 +111,10 @@ def jobs_of(files: Sequence[str]) -> list[Job]:
     by_hash: dict[str, list[str]] = {}
     first: list[tuple[str, Optional[str]]] = []
     for f in files:
-        try:
-            h: Optional[str] = content_hash(f)
-        except OSError:
-            h = None  # extraction reports why it cannot be read
+        h: Optional[str] = None  # a missing file, a pipe …: extraction reports why it cannot be read
+        if Path(f).is_file():
+            with contextlib.suppress(OSError):
+                h = content_hash(f)
         if h is not None and h in by_hash:
             by_hash[h].append(f)
             continue
@@ -134,7 +137,7 @@ def _extract_batch(files: list[str], args: argparse.Namespace, fmt: str, config:
     with contextlib.ExitStack() as stack:
         if args.output:
             stack.enter_context(locked(args.output))
-        sink = open_sink(args.output, fmt, run, args.resume)
+        sink = open_sink(args.output, fmt, run, args.resume, args.part_reports)
         for note in sink.notes:
             print(f"giar: resume: {note}", file=sys.stderr)
         todo = [j for j in jobs if j.content_hash is None or j.content_hash not in sink.done]
@@ -246,6 +249,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds one document may take in a batch before it is stopped and recorded as OverTimeLimit (default 300; 0: no limit)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary (failures are still reported)")
     p.add_argument("--progress", action="store_true", help="show progress also when writing to standard output")
+    p.add_argument("--part-reports", type=int, default=1000, metavar="N", help="Parquet and CSV: reports per part file written (a run stopped loses at most the part being gathered; default 1000)")
     p.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes (default) or Ray Data (pip install giar[ray])")
     p.add_argument("--ray-address", metavar="ADDRESS", help="with --engine ray: a Ray cluster's address (default: start Ray locally)")
     p.add_argument("--llm", action="store_true", help="repair inconsistent tables with the LLM configured by GIAR_LLM_* variables")

@@ -176,15 +176,15 @@ class StreamSink(Sink):
         self.stream.flush()
 
 
-def _parse(line: bytes) -> Optional[tuple[Optional[str], Optional[str]]]:
-    """(content hash, run key) of one output line, or None if it is not a whole record."""
+def _parse(line: bytes) -> Optional[tuple[Optional[str], Optional[str], bool]]:
+    """(content hash, run key, part of a compilation?) of one output line, or None if it is not a record."""
     try:
         data = json.loads(line)
     except ValueError:
         return None
     if not isinstance(data, dict):
         return None
-    return data.get("content_hash"), (data.get("run") or {}).get("key")
+    return data.get("content_hash"), (data.get("run") or {}).get("key"), data.get("part") is not None
 
 
 class JsonlSink(Sink):
@@ -199,7 +199,7 @@ class JsonlSink(Sink):
 
     def _resume(self) -> None:
         lines: list[tuple[bytes, Optional[str], bool]] = []  # (line, content hash, keep)
-        torn = False
+        torn, last_part = False, False
         with open(self.path, "rb") as f:
             for line in f:
                 parsed = _parse(line) if line.endswith(b"\n") else None
@@ -207,17 +207,15 @@ class JsonlSink(Sink):
                     torn = True  # a line cut by a kill (only the last can be) or not a record
                     lines.append((line, None, False))
                     continue
-                h, key = parsed
+                h, key, last_part = parsed
                 lines.append((line, h, key == self.run.key and h is not None))
         stale = sum(1 for _, h, keep in lines if h is not None and not keep)
         if torn:
-            # the records just before a torn line may be the first parts of the same document: redo it whole
-            last = next((h for _, h, keep in reversed(lines) if keep), None)
-            i = len(lines)
-            while i > 0 and (not lines[i - 1][2] or lines[i - 1][1] == last):
-                i -= 1
-            lines = [x if n < i else (x[0], x[1], False) for n, x in enumerate(lines)]
             self.notes.append(f"{self.path}: an unfinished record at the end (a run stopped mid-write) is redone")
+            if last_part:
+                # the records before the torn line are the first bodies of a compilation: redo it whole
+                last = next((h for _, h, keep in reversed(lines) if keep), None)
+                lines = [(line, h, keep and h != last) for line, h, keep in lines]
         if stale:
             self.notes.append(
                 f"{self.path}: {stale} records made by another giar version or configuration are redone (replaced)"
@@ -339,9 +337,9 @@ class CsvSink(PartsSink):
     """A Parquet dataset beside the output (``NAME.csv.parts/``, what resume reads), written out as CSV files
     when the run ends."""
 
-    def __init__(self, run: RunInfo, output: Path, resume: bool) -> None:
+    def __init__(self, run: RunInfo, output: Path, resume: bool, part_reports: int = PART_REPORTS) -> None:
         self.output = output
-        super().__init__(run, parts_of(output), resume)
+        super().__init__(run, parts_of(output), resume, part_reports)
 
     def close(self) -> None:
         self.flush()
@@ -367,7 +365,7 @@ def export_csv(root: Path, output: Path) -> dict[str, Path]:
     return paths
 
 
-def open_sink(output: Optional[str], fmt: str, run: RunInfo, resume: bool) -> Sink:
+def open_sink(output: Optional[str], fmt: str, run: RunInfo, resume: bool, part_reports: int = PART_REPORTS) -> Sink:
     if output is None:
         if fmt != "jsonl":
             raise GiarError(f"--format {fmt} needs -o (a file or dataset directory)")
@@ -376,8 +374,8 @@ def open_sink(output: Optional[str], fmt: str, run: RunInfo, resume: bool) -> Si
     if fmt == "jsonl":
         return JsonlSink(run, path, resume)
     if fmt == "parquet":
-        return PartsSink(run, path, resume)
-    return CsvSink(run, path, resume)
+        return PartsSink(run, path, resume, part_reports)
+    return CsvSink(run, path, resume, part_reports)
 
 
 # --- progress ----------------------------------------------------------------------------------------------
