@@ -222,6 +222,27 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Checks between the reports of a dataset (giar.crosscheck): carry-over, item counts, documents in force,
+    conflicting documents for one body and year."""
+    from .crosscheck import check, load, write
+
+    try:
+        wide = load(args.dataset)
+    except GiarError as exc:
+        print(f"giar: {exc}", file=sys.stderr)
+        return 2
+    flags = check(wide)
+    if args.output:
+        write(flags, args.output)
+    else:
+        for f in flags:
+            print(f"{f.check:15} {f.organization} {f.other_year}→{f.year} {f.key}: {f.message} ({' | '.join(f.sources)})")
+    counts = Counter(f.check for f in flags)
+    print(f"giar: {wide.num_rows} records, {len(flags)} flagged: " + ", ".join(f"{counts[c]} {c}" for c in ("carry_over", "previous_count", "in_force", "conflict")), file=sys.stderr)
+    return 1 if flags else 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """The JSON Schema of a Report, generated from the pydantic models (the contract's machine form)."""
     from .model import Report
@@ -255,6 +276,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--llm", action="store_true", help="repair inconsistent tables with the LLM configured by GIAR_LLM_* variables")
     p.add_argument("--corrections", metavar="FILE", help="apply a person's corrections (a file exported by the review page)")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("check", help="check reports against each other: carry-over, item counts, documents in force, conflicts")
+    p.add_argument("dataset", help="a dataset written by giar extract -o (.parquet directory, .jsonl or .csv)")
+    p.add_argument("-o", "--output", help="write the flags to this file (.jsonl, or .csv) instead of lines on standard output")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("review", help="write one self-contained HTML page to check reports by eye")
     p.add_argument("inputs", nargs="+", help="report files, folders, or JSON Lines datasets written by giar extract")

@@ -175,6 +175,14 @@ def fill(cells: Cells, template: TemplateName) -> list[Finding]:
     return findings
 
 
+def narrate(doc: Document, regions: list[Region], cells: Cells, template: TemplateName) -> list[Finding]:
+    """What the narrative states against what the tables print: findings only, never a cell set or changed."""
+    from .narrative import disagreements
+
+    tables = [(r.start, r.end) for r in regions if r.name in TABLES]
+    return disagreements(doc.text, tables, cells.values, template)
+
+
 def locate_values(cells: Cells, doc: Document) -> None:
     """Reader marks (struck text skipped, …) and PDF page and box for every value with a span, repaired ones
     included."""
@@ -323,6 +331,7 @@ def run(
         arithmetic = broken(cells.values, template)
         findings = [f for f in findings if f.kind is not FindingKind.ARITHMETIC] + arithmetic
         tables = table_reports(template, trace, cells, arithmetic)
+    findings += narrate(doc, trace.regions, cells, template)
     locate_values(cells, doc)
 
     data = report.model_dump()
