@@ -321,3 +321,15 @@ def test_job_paths_and_hash_reach_a_failure_record(tmp_path):
     gone = str(tmp_path / "gone.txt")
     [(_, results)] = list(iter_documents([Job(gone, (gone, "elsewhere.txt"), "ab12")]))
     assert results[0].sources == [gone, "elsewhere.txt"] and results[0].content_hash == "ab12"
+
+
+def test_review_reads_a_batch_output_with_its_error_records(fixtures_dir, tmp_path):
+    from giar.review import collect
+
+    docs = corpus(fixtures_dir, tmp_path / "in", 2)
+    (tmp_path / "in" / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out.jsonl"
+    run("extract", str(tmp_path / "in"), "-o", str(out))
+    items = collect([str(out)])
+    assert [i.source for i in items if i.report is not None] == [str(d) for d in docs]
+    assert [i.error for i in items if i.report is None] == [f"ReadError: {tmp_path / 'in' / 'empty.txt'}: empty file"]
