@@ -88,7 +88,7 @@ def run(args: list[str], docs: int) -> dict:
     dt = time.perf_counter() - t0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"giar failed ({proc.returncode}): {err[-2000:]}")
-    return {"seconds": dt, "per_second": docs / dt, "peak_mib": peak / 2**20, "summary": err.strip().splitlines()[-1]}
+    return {"seconds": dt, "per_second": docs / dt, "peak_mib": peak / 2**20}
 
 
 def main() -> None:
@@ -99,15 +99,16 @@ def main() -> None:
     ap.add_argument("--formats", default="jsonl,parquet")
     ap.add_argument("--memory", default="1000,10000", help="text corpus sizes to measure peak memory at (2 workers)")
     ap.add_argument("--ray", action="store_true", help="also run --engine ray on the text and PDF corpora")
+    ap.add_argument("--tmp", default=None, help="where to write the corpora and outputs (e.g. /dev/shm: no disk noise)")
     args = ap.parse_args()
     jobs = sorted({int(j) for j in args.jobs.split(",")})
-    tmp = Path(tempfile.mkdtemp(prefix="giar-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix="giar-bench-", dir=args.tmp))
     try:
         texts = text_corpus(tmp / "texts", args.texts)
         pdfs = pdf_corpus(tmp / "pdfs", args.pdfs) if args.pdfs else None
-        print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
-        print("| corpus | documents | output | workers | seconds | documents/s | peak RSS (MiB, all processes) |")
-        print("|---|---|---|---|---|---|---|")
+        print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; load average at start {os.getloadavg()[0]:.1f}")
+        print("| corpus | documents | output | workers | seconds | documents/s | peak RSS (MiB, all processes) | load average after |")
+        print("|---|---|---|---|---|---|---|---|")
         for name, folder, n in (("text", texts, args.texts), ("pdf", pdfs, args.pdfs)):
             if folder is None:
                 continue
@@ -117,7 +118,7 @@ def main() -> None:
                     shutil.rmtree(out, ignore_errors=True)
                     out.unlink(missing_ok=True)
                     r = run(["extract", str(folder), "-o", str(out), "-j", str(j), "-q"], n)
-                    print(f"| {name} | {n} | {fmt} | {j} | {r['seconds']:.1f} | {r['per_second']:.1f} | {r['peak_mib']:.0f} |", flush=True)
+                    print(f"| {name} | {n} | {fmt} | {j} | {r['seconds']:.1f} | {r['per_second']:.1f} | {r['peak_mib']:.0f} | {os.getloadavg()[0]:.1f} |", flush=True)
         for size in [int(s) for s in args.memory.split(",") if s]:
             sub = text_corpus(tmp / f"mem{size}", size)
             for fmt in args.formats.split(","):
@@ -125,7 +126,7 @@ def main() -> None:
                 shutil.rmtree(out, ignore_errors=True)
                 out.unlink(missing_ok=True)
                 r = run(["extract", str(sub), "-o", str(out), "-j", str(max(jobs)), "-q"], size)
-                print(f"| text (memory) | {size} | {fmt} | {max(jobs)} | {r['seconds']:.1f} | {r['per_second']:.1f} | {r['peak_mib']:.0f} |", flush=True)
+                print(f"| text (memory) | {size} | {fmt} | {max(jobs)} | {r['seconds']:.1f} | {r['per_second']:.1f} | {r['peak_mib']:.0f} | {os.getloadavg()[0]:.1f} |", flush=True)
             shutil.rmtree(sub)
         if args.ray:
             for name, folder, n in (("text", texts, args.texts), ("pdf", pdfs, args.pdfs)):
@@ -134,7 +135,7 @@ def main() -> None:
                 out = tmp / "ray.parquet"
                 shutil.rmtree(out, ignore_errors=True)
                 r = run(["extract", str(folder), "-o", str(out), "--engine", "ray", "-q"], n)
-                print(f"| {name} (Ray, local) | {n} | parquet | {os.cpu_count()} | {r['seconds']:.1f} | {r['per_second']:.1f} | {r['peak_mib']:.0f} |", flush=True)
+                print(f"| {name} (Ray, local) | {n} | parquet | {os.cpu_count()} | {r['seconds']:.1f} | {r['per_second']:.1f} | {r['peak_mib']:.0f} | {os.getloadavg()[0]:.1f} |", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

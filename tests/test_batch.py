@@ -333,3 +333,24 @@ def test_review_reads_a_batch_output_with_its_error_records(fixtures_dir, tmp_pa
     items = collect([str(out)])
     assert [i.source for i in items if i.report is not None] == [str(d) for d in docs]
     assert [i.error for i in items if i.report is None] == [f"ReadError: {tmp_path / 'in' / 'empty.txt'}: empty file"]
+
+
+def test_two_real_runs_on_one_output_the_second_refuses(tmp_path):
+    """The measured failure (two runs on one -o interleaved lines and lost reports, both exit 0): now the
+    second run refuses while the first holds the output, and the first is not disturbed."""
+    stuck = tmp_path / "stuck.txt"
+    os.mkfifo(stuck)  # keeps the first run busy until the test ends it
+    out = tmp_path / "out.jsonl"
+    first = subprocess.Popen([*GIAR, "extract", str(stuck), str(stuck), "-o", str(out), "--timeout", "0"],
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not Path(str(out) + ".lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        second = run("extract", str(stuck), "-o", str(out), "--resume")
+        assert second.returncode == 2 and f"process {first.pid}" in second.stderr
+        assert first.poll() is None
+    finally:
+        first.kill()
+        first.wait(10)

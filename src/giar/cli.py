@@ -72,6 +72,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
             if fmt != "parquet" or not args.output:
                 print("giar: --engine ray writes a Parquet dataset: give -o DIR.parquet", file=sys.stderr)
                 return 2
+            if args.resume:
+                print("giar: --resume is for the local engine; --engine ray writes the whole dataset anew", file=sys.stderr)
+                return 2
             return extract_to_parquet(files, args.output, config, address=args.ray_address, quiet=args.quiet)
         return _extract_batch(files, args, fmt, config, llm, corrections)
     except GiarError as exc:
@@ -132,11 +135,11 @@ def _extract_batch(files: list[str], args: argparse.Namespace, fmt: str, config:
 
     t0 = time.monotonic()
     run = run_info(config)
-    jobs = jobs_of(files)
-    folded = len(files) - len(jobs)
     with contextlib.ExitStack() as stack:
         if args.output:
-            stack.enter_context(locked(args.output))
+            stack.enter_context(locked(args.output))  # before anything else: a second run learns it at once
+        jobs = jobs_of(files)
+        folded = len(files) - len(jobs)
         sink = open_sink(args.output, fmt, run, args.resume, args.part_reports)
         for note in sink.notes:
             print(f"giar: resume: {note}", file=sys.stderr)
@@ -270,7 +273,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds one document may take in a batch before it is stopped and recorded as OverTimeLimit (default 300; 0: no limit)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary (failures are still reported)")
     p.add_argument("--progress", action="store_true", help="show progress also when writing to standard output")
-    p.add_argument("--part-reports", type=int, default=1000, metavar="N", help="Parquet and CSV: reports per part file written (a run stopped loses at most the part being gathered; default 1000)")
+    p.add_argument("--part-reports", type=int, default=500, metavar="N", help="Parquet and CSV: reports per part file written (a run stopped loses at most the part being gathered; default 500)")
     p.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes (default) or Ray Data (pip install giar[ray])")
     p.add_argument("--ray-address", metavar="ADDRESS", help="with --engine ray: a Ray cluster's address (default: start Ray locally)")
     p.add_argument("--llm", action="store_true", help="repair inconsistent tables with the LLM configured by GIAR_LLM_* variables")

@@ -109,9 +109,12 @@ class Encoder:
         if self.fmt == "jsonl":
             payload = b"".join(r.model_dump_json().encode() + b"\n" for r in done)
         else:
-            from .tables import to_tables
+            from .tables import Builder
 
-            payload = to_tables(done)
+            b = Builder()
+            for r in done:
+                b.add(r)
+            payload = b.cols  # plain lists: the writer gathers a part's rows and makes its tables once
         return Encoded(statuses, errors, notes, payload)
 
 
@@ -235,8 +238,9 @@ class JsonlSink(Sink):
         self.file.close()
 
 
-PART_REPORTS = 1000  # reports per Parquet part file …
+PART_REPORTS = 500  # reports per Parquet part file …
 PART_SECONDS = 60.0  # … or fewer, if this long has passed since the last part
+ARROW_BATCH = 50  # reports gathered as Python lists before they become Arrow tables
 
 
 class PartsSink(Sink):
@@ -245,12 +249,13 @@ class PartsSink(Sink):
     MARKER = "_giar.json"
 
     def __init__(self, run: RunInfo, root: Path, resume: bool, part_reports: int = PART_REPORTS) -> None:
-        from .tables import NAMES
+        from .tables import NAMES, Builder
 
         super().__init__(run)
         self.root, self.names = root, NAMES
         self.part_reports = part_reports
-        self.buffer: list[dict[str, Any]] = []
+        self.buffer = Builder()  # rows of the last few reports, as Python lists
+        self.arrow: dict[str, list[Any]] = {}  # the part's rows so far, as Arrow tables
         self.records = 0
         self.last = time.monotonic()
         self.seq = 0
@@ -300,27 +305,37 @@ class PartsSink(Sink):
             self.notes.append(f"{self.root}: {stale} records made by another giar version or configuration are redone (replaced)")
 
     def add(self, enc: Encoded) -> None:
-        self.buffer.append(enc.payload)
+        self.buffer.merge(enc.payload, len(enc.statuses))
         self.records += len(enc.statuses)
+        if self.buffer.records >= ARROW_BATCH:
+            self._to_arrow()
         if self.records >= self.part_reports or time.monotonic() - self.last > PART_SECONDS:
             self.flush()
 
+    def _to_arrow(self) -> None:
+        """Rows gathered as Python lists become Arrow tables every ARROW_BATCH reports (compact in memory)."""
+        from .tables import Builder
+
+        for name, t in self.buffer.tables().items():
+            self.arrow.setdefault(name, []).append(t)
+        self.buffer = Builder()
+
     def flush(self) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from .tables import concat
-
-        if not self.buffer:
+        self._to_arrow()
+        if not self.records:
             return
         meta = {b"giar": self.run.model_dump_json().encode()}
         name = f"part-{self.token}-{self.seq:05d}.parquet"
         for table in ("tidy", "findings", "wide"):  # wide last: a part counts once its wide file is there
-            t = concat([b[table] for b in self.buffer], table)
+            t = pa.concat_tables(self.arrow[table])
             t = t.replace_schema_metadata({**(t.schema.metadata or {}), **meta})
             tmp = self.root / table / (name + ".tmp")
             pq.write_table(t, tmp, compression="zstd")
             os.replace(tmp, self.root / table / name)
-        self.buffer, self.records, self.seq, self.last = [], 0, self.seq + 1, time.monotonic()
+        self.arrow, self.records, self.seq, self.last = {}, 0, self.seq + 1, time.monotonic()
 
     def close(self) -> None:
         self.flush()

@@ -14,7 +14,7 @@ the dtypes to read the CSV exports back with.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Optional
@@ -274,6 +274,15 @@ class Builder:
         for name, col in w.items():
             col.append(row.get(name))
 
+    def merge(self, cols: dict[str, dict[str, list[Any]]], records: int) -> None:
+        """Rows another builder gathered (a worker's, sent as plain lists: cheaper to pickle than Arrow tables
+        with a schema of 250 columns each)."""
+        for name, table in cols.items():
+            mine = self.cols[name]
+            for col, values in table.items():
+                mine[col].extend(values)
+        self.records += records
+
     def tables(self) -> dict[str, pa.Table]:
         return {n: pa.Table.from_pydict(self.cols[n], schema=SCHEMAS[n]) for n in NAMES}
 
@@ -344,7 +353,3 @@ def write_csv(batches: Iterable[pa.Table], path: str, schema: pa.Schema) -> None
         if writer is None:
             writer = pcsv.CSVWriter(f, csv_ready(schema.empty_table()).schema)
         writer.close()
-
-
-def concat(tables: Sequence[pa.Table], name: str) -> pa.Table:
-    return pa.concat_tables(tables) if tables else SCHEMAS[name].empty_table()
