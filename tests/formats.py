@@ -641,9 +641,14 @@ ARCHIVE_HEADER = "标题: {title}\n发布时间: {published} 09:30\n文号: \n�
 def to_archived_text(gold: dict, *, url: str = "https://www.example.gov.cn/zwgk/nb/t1.htm", published: str = "2024-03-01") -> str:
     """The report as a web archiver saves it: a header block, then the page's text with every tag dropped, so
     table cells run together (a blank cell, printed &nbsp;, leaves a space) and the body is one line."""
+    return archive_page(gold, to_html(gold), url=url, published=published)
+
+
+def archive_page(gold: dict, page: str, *, url: str = "https://www.example.gov.cn/zwgk/nb/t1.htm", published: str = "2024-03-01") -> str:
+    """An HTML page of the report (perhaps perturbed) as a web archiver's text dump."""
     from lxml import html as lxml_html
 
-    page = re.sub(r"(<td[^>]*>)(</td>)", "\\1&nbsp;\\2", to_html(gold))
+    page = re.sub(r"(<td[^>]*>)(</td>)", "\\1&nbsp;\\2", page)
     body = lxml_html.fromstring(page.encode("utf-8")).find("body")
     text = "".join(body.itertext()).replace("\n", "")
     meta = gold["meta"]

@@ -8,7 +8,7 @@ from ..grid import DataRow
 from ..status import RowStatus
 from ..template import TEMPLATE_MARKERS, WAN_YUAN, YUAN, TableSpec
 from .cells import Placed, choose_window, missing, place_row, unplaceable
-from .labels import best_label
+from .labels import by_label
 from .settings import MatchContext
 
 
@@ -31,19 +31,11 @@ def match_active(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Pla
     st, structured, template = ctx.settings, ctx.structured, ctx.template
     headers = _headers(rows)
     other = [w for name, words in TEMPLATE_MARKERS.items() if name != template for w in words]
-    scored = []
-    for i, row in enumerate(rows):
-        for j, rspec in enumerate(spec.rows):
-            sim, how = best_label(row, rspec)
-            if sim >= st.active_fit:
-                scored.append((sim, i, j, how))
-    scored.sort(key=lambda s: -s[0])
-    used_rows, used_specs = set(), set()
-    for _fit, i, j, how in scored:
-        if i in used_rows or j in used_specs:
-            continue
+    assigned, scored = by_label(rows, spec.rows, st.active_fit)
+    used_specs = {j for _, _, j, _ in assigned}
+    used_rows: set[int] = set()  # as the assignment goes: a twin is a row not yet taken by a better fit
+    for _fit, i, j, how in assigned:
         used_rows.add(i)
-        used_specs.add(j)
         rspec, row = spec.rows[j], rows[i]
         twins = [rows[k] for s2, k, j2, _ in scored if j2 == j and k != i and s2 >= st.twin_fit and k not in used_rows]
         if any([c.text for c in t.value_cells if c.text] != [c.text for c in row.value_cells if c.text] for t in twins):

@@ -160,3 +160,28 @@ def best_label(
             if v > best:
                 best, best_how = v, how
     return best, best_how
+
+
+Scored = tuple[float, int, int, Optional[str]]  # (fit, printed row, template row, how the label was read)
+
+
+def by_label(rows: list[DataRow], specs: tuple[RowSpec, ...], min_fit: float) -> tuple[list[Scored], list[Scored]]:
+    """Rows that are matched by label alone (section 二, which reports reorder): every (row, template row)
+    pair fitting at least ``min_fit``, best first, and from them a one-to-one assignment taken greedily.
+
+    Returns (assigned, scored): the caller checks the assignment against the rest (a row printed twice)."""
+    scored = sorted(
+        ((fit, i, j, how) for i, row in enumerate(rows) for j, rspec in enumerate(specs)
+         for fit, how in [best_label(row, rspec)] if fit >= min_fit),
+        key=lambda s: -s[0],
+    )  # fmt: skip
+    used_rows: set[int] = set()
+    used_specs: set[int] = set()
+    assigned = []
+    for fit, i, j, how in scored:
+        if i in used_rows or j in used_specs:
+            continue
+        used_rows.add(i)
+        used_specs.add(j)
+        assigned.append((fit, i, j, how))
+    return assigned, scored

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, TypeVar
 
 from ..grid import DataRow
 from ..model import Cell, Row
 from ..narrative import Statement, statements
 from ..status import FindingKind, RowStatus
 from ..template import (
-    APPLICANTS,
     LABEL_ORDINAL,
     LEGAL_PERSONS,
+    REQUEST_COLUMNS,
     REVIEW_COLUMNS,
     REVIEW_GROUPS,
     WAN_YUAN,
@@ -42,7 +43,7 @@ from ..template import (
     TABLES as MATCHED_TABLES,
 )
 from .cells import Placed, RunCut, missing, place_row
-from .labels import best_label, norm
+from .labels import by_label, norm
 from .requests import _misfit, align
 from .settings import MatchContext
 
@@ -124,9 +125,11 @@ def _value(part: str, col: Column) -> int | float:
     return float(part) if "." in part else int(part)
 
 
-def cuts(chars: str, columns: tuple[Column, ...], summed: bool, limit: int = MAX_CUTS) -> list[tuple[str, ...]]:
-    """Every way to cut ``chars`` into one number per column; with ``summed``, only those whose first numbers
-    add up to the last (a row of 三, a group of 四)."""
+def cuts(
+    chars: str, columns: tuple[Column, ...], total_at: Optional[int] = None, limit: int = MAX_CUTS
+) -> list[tuple[str, ...]]:
+    """Every way to cut ``chars`` into one number per column (in printed order); with ``total_at``, only those
+    whose other numbers add up to the one printed there (a row of 三, a group of 四)."""
     n = len(columns)
     out: list[tuple[str, ...]] = []
 
@@ -136,9 +139,10 @@ def cuts(chars: str, columns: tuple[Column, ...], summed: bool, limit: int = MAX
         if k == n - 1:
             part = chars[i:]
             if part and _part_ok(part, columns[k]):
-                if summed and sum(int(p) for p in acc) != int(part):
+                parts = [*acc, part]
+                if total_at is not None and sum(int(p) for q, p in enumerate(parts) if q != total_at) != int(parts[total_at]):
                     return
-                out.append((*acc, part))
+                out.append(tuple(parts))
             return
         for j in range(i + 1, len(chars) - (n - 1 - k) + 1):
             part = chars[i:j]
@@ -148,42 +152,65 @@ def cuts(chars: str, columns: tuple[Column, ...], summed: bool, limit: int = MAX
                 continue
             rec(j, k + 1, [*acc, part])
 
-    if summed and not chars.isdigit():
+    if total_at is not None and not chars.isdigit():
         return []
     rec(0, 0, [])
     return out
 
 
-def review_cuts(chars: str, limit: int = MAX_CUTS) -> list[tuple[str, ...]]:
-    """四: fifteen numbers, three groups of five whose first four sum to the fifth."""
+T = TypeVar("T")
+
+
+def to_template(items: Sequence[T], order: Sequence[int]) -> list[T]:
+    """Items in printed column order, put in the template's: ``order[p]`` is the template position of the p-th
+    printed item."""
+    out: list[T] = list(items)
+    for p, k in enumerate(order):
+        out[k] = items[p]
+    return out
+
+
+def review_cuts(chars: str, columns: tuple[int, ...] = (0, 1, 2, 3, 4), limit: int = MAX_CUTS) -> list[tuple[str, ...]]:
+    """四: fifteen numbers, three groups of five whose four results sum to their 总计, cut in printed order
+    (``columns``: the template column of each printed one, the same in every group)."""
     out: list[tuple[str, ...]] = []
     if not chars.isdigit():
         return out
+    printed = tuple(REVIEW_COLUMNS[k] for k in columns)
+    total_at = columns.index(len(REVIEW_COLUMNS) - 1)
+    k, n = len(REVIEW_COLUMNS), len(REVIEW_GROUPS)
 
     def rec(i: int, group: int, acc: tuple[str, ...]) -> None:
         if len(out) > limit:
             return
-        if group == len(REVIEW_GROUPS) - 1:
-            out.extend(acc + c for c in cuts(chars[i:], REVIEW_COLUMNS, True, limit))
+        if group == n - 1:
+            out.extend(acc + c for c in cuts(chars[i:], printed, total_at, limit))
             return
-        for j in range(
-            i + len(REVIEW_COLUMNS), len(chars) - len(REVIEW_COLUMNS) * (len(REVIEW_GROUPS) - group - 1) + 1
-        ):
-            for c in cuts(chars[i:j], REVIEW_COLUMNS, True, limit):
+        for j in range(i + k, len(chars) - k * (n - group - 1) + 1):
+            for c in cuts(chars[i:j], printed, total_at, limit):
                 rec(j, group + 1, acc + c)
 
     rec(0, 0, ())
     return out
 
 
-def _cells(run: Run, parts: tuple[str, ...]) -> list[Cell]:
-    """Each number as a cell whose span covers its own digits inside the run."""
+def review_order(groups: Sequence[int], columns: Sequence[int]) -> list[int]:
+    """The template position of each of 四's fifteen printed numbers."""
+    k = len(REVIEW_COLUMNS)
+    return [k * g + c for g in groups for c in columns]
+
+
+def _cells(run: Run, parts: Sequence[str], order: Optional[Sequence[int]] = None) -> list[Cell]:
+    """Each number as a cell whose span covers its own digits inside the run. ``parts`` are in the template's
+    order; ``order`` (the template position of each printed number) says where each stands in the run."""
+    order = list(range(len(parts))) if order is None else order
     out, i = [], 0
-    for part in parts:
+    for k in order:
+        part = parts[k]
         a, b = run.pos[i], run.pos[i + len(part) - 1] + 1
         out.append(Cell(part, (a, b)))
         i += len(part)
-    return out
+    return to_template(out, order)
 
 
 def _printed(run: Run) -> str:
@@ -210,27 +237,67 @@ def _order(header: str, labels: list[str]) -> list[int]:
     return [k for _, k in sorted(found)]
 
 
-def request_columns(header: str) -> Optional[str]:
-    """Why the printed header of 三 does not give the template's column order, or None when it does.
+def request_order(header: str) -> tuple[list[int], Optional[str]]:
+    """The template column of each printed column of 三, from its header, and why not where it cannot tell.
 
     The template prints 自然人, the group 法人或其他组织 over five columns, and 总计, so a flattened header reads
-    自然人 法人或其他组织 总计 商业企业 … 其他; the data follow in template order."""
-    labels = [c.label for c in APPLICANTS] + [LEGAL_PERSONS, REVIEW_COLUMNS[-1].label]
+    自然人 法人或其他组织 总计 商业企业 … 其他: the group stands for its sub-columns, which follow. No header
+    printed: template order."""
+    n = len(REQUEST_COLUMNS)
+    labels = [c.label for c in REQUEST_COLUMNS] + [LEGAL_PERSONS]
+    group = n
     order = _order(header, labels)
     if not order:
-        return None  # no header printed: position it is
-    group, total, natural = len(APPLICANTS), len(APPLICANTS) + 1, 0
-    top = [k for k in order if k in (natural, group, total)]
-    subs = [k for k in order if k not in (natural, group, total)]
-    if group in top:
-        expanded = [k for t in top for k in ((subs) if t == group else [t])]
-    else:
-        expanded = order
-    want = list(range(len(APPLICANTS))) + [total]
-    want_flat = [0, *range(1, len(APPLICANTS)), total]
-    if expanded in (want, want_flat) and sorted(order) == sorted(set(order)) and len(set(order)) >= len(labels) - 1:
-        return None
-    return f"its header prints the columns in another order or incompletely ({header.strip()[:60]})"
+        return list(range(n)), None
+    if group in order:
+        subs = [k for k in order if k in range(1, n - 1)]
+        top = [k for k in order if k not in subs]
+        order = [k for t in top for k in (subs if t == group else [t])]
+    if sorted(order) != list(range(n)):
+        return list(range(n)), f"its header does not name each column once ({header.strip()[:60]})"
+    return order, None
+
+
+def _without_heading(label: str, spec: TableSpec) -> str:
+    """The header printed before a table's first run, without the section heading (which names groups too)."""
+    flat = label
+    for words in sorted((spec.heading, *spec.heading_aliases), key=len, reverse=True):
+        p = flat.find(words)
+        if p >= 0:
+            return flat[p + len(words) :]
+    return flat
+
+
+def review_header(header: str) -> tuple[tuple[list[int], list[int]], Optional[str]]:
+    """四's printed group order and column order (the same columns in every group), or why not."""
+    k = len(REVIEW_COLUMNS)
+    plain = (list(range(len(REVIEW_GROUPS))), list(range(k)))
+    groups = _order(header, [g.label for g in REVIEW_GROUPS])
+    cols = _order(header, [c.label for c in REVIEW_COLUMNS])
+    if groups and sorted(groups) != list(range(len(REVIEW_GROUPS))):
+        return plain, "its header does not name each group once"
+    if cols and (len(cols) % k or any(sorted(cols[i : i + k]) != list(range(k)) or cols[i : i + k] != cols[:k] for i in range(0, len(cols), k))):
+        return plain, "its header prints the results in different orders"
+    return (groups or plain[0], cols[:k] or plain[1]), None
+
+
+def active_order(header: str, rspec: RowSpec) -> tuple[list[int], Optional[str]]:
+    """The template column of each printed column of a 二 subtable, from its header."""
+    n = len(rspec.columns)
+    if not header:
+        return list(range(n)), None
+    order = _order(header, [re.split(r"[（(]", c.label)[0] for c in rspec.columns])
+    if not order:
+        return list(range(n)), None
+    if sorted(order) != list(range(n)):
+        return list(range(n)), "its subtable's header does not name each column once"
+    return order, None
+
+
+def _reordered(out: Placed, table: str, order: Sequence[int], columns: Sequence[Column]) -> None:
+    if list(order) != sorted(order):
+        printed = ", ".join(columns[k].key for k in order)
+        out.note(FindingKind.REPAIRED, f"{table}: columns printed in another order ({printed}); placed by the header", table)
 
 
 # --- the matchers ------------------------------------------------------------------------------------------
@@ -255,13 +322,18 @@ def match_requests_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext)
     out = Placed()
     out.repairs.append("cut_glued_runs")
     found = [r for r in runs(text, start, end) if len(r.chars) >= len(spec.rows[0].columns)]
+    order = list(range(len(REQUEST_COLUMNS)))
     if found:
-        first = _ORDINAL.search(found[0].label)
-        doubt = request_columns(found[0].label[: first.start()] if first else "")
+        header = _without_heading(found[0].label, spec)
+        first = _ORDINAL.search(header)
+        order, doubt = request_order(header[: first.start()] if first else "")
         if doubt:
             for rspec in spec.rows:
                 out.null_row("requests", rspec, RowStatus.AMBIGUOUS, f"not cut: {doubt}")
             return out
+        _reordered(out, "requests", order, REQUEST_COLUMNS)
+    printed = tuple(REQUEST_COLUMNS[k] for k in order)
+    total_at = order.index(len(REQUEST_COLUMNS) - 1)
     drows = [_data_row(r, i) for i, r in enumerate(found)]
     pairs = align(drows, spec.rows, ctx.settings)
     options: dict[int, list[tuple[str, ...]]] = {}
@@ -275,7 +347,7 @@ def match_requests_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext)
             )
             continue
         run = found[di]
-        options[tj] = cuts(run.chars, rspec.columns, True)
+        options[tj] = [tuple(to_template(c, order)) for c in cuts(run.chars, printed, total_at)]
         placed_runs[tj] = run
     chosen = _choose_by_columns(spec, ctx.template, options)
     for tj, run in placed_runs.items():
@@ -293,7 +365,9 @@ def match_requests_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext)
             _ambiguous_run(out, "requests", rspec, run, len(fits), "the first six sum to the seventh")
             out.cuts.append(RunCut(key, run.text, run.span, len(fits), "ambiguous"))
             continue
-        if place_row(out, "requests", rspec, _cells(run, parts), repairs):
+        if order != sorted(order):
+            repairs.append("columns_by_header")
+        if place_row(out, "requests", rspec, _cells(run, parts, order), repairs):
             out.matched_rows += 1
     for tj, rspec in enumerate(spec.rows):
         if tj not in placed_runs and f"requests.{rspec.key}" not in out.status:
@@ -365,8 +439,8 @@ def match_review_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
             missing(out, "review_litigation", g, "its 15 numbers were not found")
         return out
     run = found[0]
-    doubt = _review_header(run.label)
-    fits = review_cuts(run.chars) if doubt is None else []
+    (groups, columns), doubt = review_header(_without_heading(run.label, spec))
+    fits = review_cuts(run.chars, tuple(columns)) if doubt is None else []
     out.cuts.append(
         RunCut(
             "review_litigation",
@@ -385,24 +459,22 @@ def match_review_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
                     out, "review_litigation", g, run, len(fits), "each group's four results sum to its total"
                 )
         return out
-    cells = _cells(run, fits[0])
+    order = review_order(groups, columns)
+    cells = _cells(run, to_template(fits[0], order), order)
+    repairs = ["cut_glued_run"] + (["columns_by_header"] if order != sorted(order) else [])
+    if order != sorted(order):
+        printed = ", ".join(f"{REVIEW_GROUPS[g].key}.{REVIEW_COLUMNS[c].key}" for g in groups[:1] for c in columns)
+        out.note(
+            FindingKind.REPAIRED,
+            f"review_litigation: groups or columns printed in another order (groups {groups}, first: {printed}); "
+            "placed by the header",
+            "review_litigation",
+        )
     k = len(REVIEW_COLUMNS)
     for i, g in enumerate(REVIEW_GROUPS):
-        if place_row(out, "review_litigation", g, cells[k * i : k * i + k], ["cut_glued_run"]):
+        if place_row(out, "review_litigation", g, cells[k * i : k * i + k], repairs):
             out.matched_rows += 1
     return out
-
-
-def _review_header(header: str) -> Optional[str]:
-    """Why 四's printed header does not give the template's order (groups, then the five results of each)."""
-    groups = _order(header, [g.label for g in REVIEW_GROUPS])
-    if groups and groups != sorted(groups):
-        return "its header prints the groups in another order"
-    cols = _order(header, [c.label for c in REVIEW_COLUMNS])
-    k = len(REVIEW_COLUMNS)
-    if cols and (len(cols) % k or any(cols[i : i + k] != list(range(k)) for i in range(0, len(cols), k))):
-        return "its header prints the results in another order"
-    return None
 
 
 def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -> Placed:
@@ -413,44 +485,37 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
     found = runs(text, start, end)
     said = statements(text, spec, [span for name, span in ctx.regions.items() if name in MATCHED_TABLES])
     column_words = sorted({re.split(r"[（(]", c.label)[0] for r in spec.rows for c in r.columns}, key=len, reverse=True)
-    scored = []
-    drows = []
+    drows, headers = [], []
     for i, run in enumerate(found):
         label, header = _after_header(run.label, column_words)
         drows.append(_data_row(run, i, label))
-        for j, rspec in enumerate(spec.rows):
-            fit, _ = best_label(drows[-1], rspec)
-            if fit >= st.active_fit:
-                scored.append((fit, i, j, header))
-    scored.sort(key=lambda s: -s[0])
-    used_runs: set[int] = set()
-    used_rows: set[int] = set()
-    for _fit, i, j, header in scored:
-        if i in used_runs or j in used_rows:
-            continue
-        used_runs.add(i)
-        used_rows.add(j)
+        headers.append(header)
+    assigned, _ = by_label(drows, spec.rows, st.active_fit)
+    used_rows = {j for _, _, j, _ in assigned}
+    for _fit, i, j, _how in assigned:
+        header = headers[i]
         rspec, run = spec.rows[j], found[i]
-        doubt = _active_header(header, rspec)
+        order, doubt = active_order(header, rspec)
         if doubt:
             out.null_row("active_disclosure", rspec, RowStatus.AMBIGUOUS, f"not cut: {doubt}")
             continue
-        fits = cuts(run.chars, rspec.columns, False)
+        _reordered(out, f"active_disclosure.{rspec.key}", order, rspec.columns)
+        fits = [tuple(to_template(c, order)) for c in cuts(run.chars, tuple(rspec.columns[k] for k in order))]
         unit = YUAN if run.unit == YUAN else None
         key = f"active_disclosure.{rspec.key}"
         settled = _by_narrative(out, rspec, run, fits, said) if len(fits) > 1 else None
         if settled is not None:
-            if place_row(out, "active_disclosure", rspec, _cells(run, settled), ["cut_glued_run", "cut_by_narrative"], unit):
+            if place_row(out, "active_disclosure", rspec, _cells(run, settled, order), ["cut_glued_run", "cut_by_narrative"], unit):
                 out.matched_rows += 1
             out.cuts.append(RunCut(key, run.text, run.span, len(fits), "narrative"))
             continue
         if len(fits) != 1:
             _ambiguous_run(out, "active_disclosure", rspec, run, len(fits), "")
-            common = _place_common(out, rspec, run, fits, unit)
+            common = _place_common(out, rspec, run, fits, unit, order)
             out.cuts.append(RunCut(key, run.text, run.span, len(fits), "common_cells" if common else "ambiguous"))
             continue
         out.cuts.append(RunCut(key, run.text, run.span, 1, "one_cut"))
-        if place_row(out, "active_disclosure", rspec, _cells(run, fits[0]), ["cut_glued_run"], unit):
+        if place_row(out, "active_disclosure", rspec, _cells(run, fits[0], order), ["cut_glued_run"], unit):
             out.matched_rows += 1
     for j, rspec in enumerate(spec.rows):
         if j not in used_rows:
@@ -482,18 +547,20 @@ def _by_narrative(
     return agree[0] if len(agree) == 1 else None
 
 
-def _place_common(out: Placed, rspec: RowSpec, run: Run, fits: list[tuple[str, ...]], unit: Optional[str]) -> bool:
+def _place_common(
+    out: Placed, rspec: RowSpec, run: Run, fits: list[tuple[str, ...]], unit: Optional[str], order: Sequence[int]
+) -> bool:
     """Cells that every cut of a doubtful run puts in the same column with the same digits (a sign can pin
     one: ``2648-18538`` is 2648 then a negative change, however the rest cuts) are determined all the same."""
     if not fits or len(fits) > MAX_CUTS:
         return False
-    spans = [[c.span for c in _cells(run, f)] for f in fits]
+    spans = [[c.span for c in _cells(run, f, order)] for f in fits]
     common = [k for k in range(len(rspec.columns)) if len({s[k] for s in spans}) == 1]
     if not common:
         return False
     tmp = Placed()
     place_row(
-        tmp, "active_disclosure", rspec, _cells(run, fits[0]), ["cut_glued_run", "cut_common_to_every_reading"], unit
+        tmp, "active_disclosure", rspec, _cells(run, fits[0], order), ["cut_glued_run", "cut_common_to_every_reading"], unit
     )
     for k in common:
         key = f"active_disclosure.{rspec.key}.{rspec.columns[k].key}"
@@ -515,11 +582,3 @@ def _after_header(label: str, column_words: list[str]) -> tuple[str, str]:
     return label[end:], label[:end]
 
 
-def _active_header(header: str, rspec: RowSpec) -> Optional[str]:
-    if not header:
-        return None
-    words = [re.split(r"[（(]", c.label)[0] for c in rspec.columns]
-    order = _order(header, words)
-    if order and order != sorted(order):
-        return "its subtable's header prints the columns in another order"
-    return None
