@@ -144,9 +144,10 @@ def test_cli_extract_one_and_many(fixtures_dir, tmp_path):
         capture_output=True, text=True,
     )
     assert many.returncode == 1
-    assert "missing.txt" in many.stderr and many.stderr.count("\n") == 1
+    failure, end = many.stderr.splitlines()
+    assert "missing.txt" in failure and "1 failed" in end
     rows = [json.loads(l) for l in many.stdout.splitlines()]
-    assert [r["meta"]["year"] for r in rows] == [2019, 2020]
+    assert [r.get("error_type") or r["meta"]["year"] for r in rows] == [2019, "ReadError", 2020]
 
 
 def test_cli_resume_skips_finished_reports(fixtures_dir, tmp_path):

@@ -4,14 +4,18 @@ check reports by eye), ``bench`` (scores)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import os
 import sys
+import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
-from .batch import Failure, extract_many
+from .batch import Failure, Job
 from .errors import GiarError
 from .limits import Limits, MiB
 from .pipeline import trace
@@ -49,13 +53,6 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not files:
         print("giar: no input files", file=sys.stderr)
         return 2
-    failed = 0
-    single = len(files) == 1 and not args.output
-    done: set[str] = set()
-    if args.resume and args.output and Path(args.output).exists():
-        done = _done_sources(Path(args.output))
-        files = [f for f in files if f not in done]
-        print(f"giar: resuming: {len(done)} already in {args.output}, {len(files)} to do", file=sys.stderr)
     llm = None
     budget = None
     if args.llm:
@@ -75,46 +72,127 @@ def cmd_extract(args: argparse.Namespace) -> int:
         from .corrections import load
 
         corrections = load(args.corrections)
-    out = open(args.output, "a" if done else "w", encoding="utf-8") if args.output else sys.stdout
-    if done and not Path(args.output).read_bytes().endswith(b"\n"):
-        out.write("\n")  # close a line torn by an interrupted run
+    if len(files) == 1 and not args.output and args.engine == "local":
+        return _extract_one(files[0], llm, corrections)
+    from .output import format_of
+
+    fmt = format_of(args.output, args.format)
+    config = {
+        "llm": llm is not None,
+        "model": llm.model if llm is not None else None,
+        "corrections": _digest(args.corrections) if args.corrections else None,
+    }
     try:
-        for i, result in enumerate(extract_many(files, jobs=args.jobs, llm=llm, limits=limits_of(args)), 1):
-            if isinstance(result, Failure):
-                failed += 1
-                print(f"giar: {result.source}: {result.error}", file=sys.stderr)
-                continue
-            if corrections is not None:
-                from .corrections import apply
+        if args.engine == "ray":
+            from .integrations.ray import extract_to_parquet
 
-                result, notes = apply(result, corrections)
-                for note in notes:
-                    print(f"giar: {result.source}: correction {note}", file=sys.stderr)
-            data = result.model_dump(mode="json")
-            if single:
-                out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-            else:
-                out.write(json.dumps(data, ensure_ascii=False) + "\n")
-                out.flush()  # a run stopped half-way keeps every finished report (see --resume)
-            if args.progress and not single:
-                print(f"[{i}/{len(files)}] {result.source}", file=sys.stderr)
-    finally:
-        if args.output:
-            out.close()
-        if budget is not None:
-            print(f"giar: {budget.summary()}", file=sys.stderr)
-    return 1 if failed else 0
+            if fmt != "parquet" or not args.output:
+                print("giar: --engine ray writes a Parquet dataset: give -o DIR.parquet", file=sys.stderr)
+                return 2
+            if args.resume:
+                print("giar: --resume is for the local engine; --engine ray writes the whole dataset anew", file=sys.stderr)
+                return 2
+            return extract_to_parquet(files, args.output, config, address=args.ray_address, quiet=args.quiet)
+        return _extract_batch(files, args, fmt, config, llm, corrections)
+    except GiarError as exc:
+        print(f"giar: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"giar: interrupted; every record written is complete: run again with --resume to finish {args.output or ''}", file=sys.stderr)
+        return 130
 
 
-def _done_sources(path: Path) -> set[str]:
-    """Sources already written to a JSON Lines output (a torn last line is ignored and redone)."""
-    done = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            done.add(json.loads(line)["source"])
-        except (ValueError, KeyError, TypeError):
+def _extract_one(path: str, llm: Any, corrections: Any) -> int:
+    """One document to standard output: its first report as one JSON object (as :func:`giar.extract`)."""
+    from .batch import extract_many
+
+    result = next(extract_many([path], llm=llm))
+    if isinstance(result, Failure):
+        print(f"giar: {result.source}: {result.error}", file=sys.stderr)
+        return 1
+    if corrections is not None:
+        from .corrections import apply
+
+        result, notes = apply(result, corrections)
+        for note in notes:
+            print(f"giar: {result.source}: correction {note}", file=sys.stderr)
+    print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def jobs_of(files: Sequence[str]) -> list[Job]:
+    """One job per distinct content, in input order: identical files are one job listing every path."""
+    from .batch import content_hash
+
+    by_hash: dict[str, list[str]] = {}
+    first: list[tuple[str, Optional[str]]] = []
+    for f in files:
+        h: Optional[str] = None  # a missing file, a pipe …: extraction reports why it cannot be read
+        if Path(f).is_file():
+            with contextlib.suppress(OSError):
+                h = content_hash(f)
+        if h is not None and h in by_hash:
+            by_hash[h].append(f)
             continue
-    return done
+        first.append((f, h))
+        if h is not None:
+            by_hash[h] = [f]
+    return [Job(f, tuple(by_hash[h]) if h else (f,), h) for f, h in first]
+
+
+def _extract_batch(files: list[str], args: argparse.Namespace, fmt: str, config: dict, llm: Any, corrections: Any) -> int:
+    """Many documents to one output: identical files folded into one record, those already in the output
+    (``--resume``) skipped, the rest read by ``-j`` workers with a per-document deadline; a summary at the end."""
+    from .batch import iter_documents
+    from .output import Encoder, Progress, locked, open_sink, run_info
+
+    t0 = time.monotonic()
+    run = run_info(config)
+    with contextlib.ExitStack() as stack:
+        if args.output:
+            stack.enter_context(locked(args.output))  # before anything else: a second run learns it at once
+        jobs = jobs_of(files)
+        folded = len(files) - len(jobs)
+        sink = open_sink(args.output, fmt, run, args.resume, args.part_reports)
+        for note in sink.notes:
+            print(f"giar: resume: {note}", file=sys.stderr)
+        todo = [j for j in jobs if j.content_hash is None or j.content_hash not in sink.done]
+        skipped = len(jobs) - len(todo)
+        if args.resume and args.output:
+            print(f"giar: resuming: {skipped} already in {args.output}, {len(todo)} to do", file=sys.stderr)
+        counts: Counter[str] = Counter()
+        progress = Progress(len(todo), quiet=args.quiet or (args.output is None and not args.progress))
+        try:
+            encoder = Encoder(fmt, run, corrections)
+            for _, enc in iter_documents(todo, args.jobs, timeout=args.timeout or None, split=True, post=encoder, llm=llm, limits=limits_of(args)):
+                sink.add(enc)
+                counts.update(enc.statuses)
+                for line in enc.errors + enc.notes:
+                    progress.log(f"giar: {line}")
+                progress.advance()
+            sink.close()
+        finally:
+            progress.close()
+    if not args.quiet:
+        print(summary(counts, skipped, folded, time.monotonic() - t0, len(todo)), file=sys.stderr)
+    return 1 if counts["failed"] else 0
+
+
+def summary(counts: Counter[str], skipped: int, folded: int, seconds: float, documents: int) -> str:
+    """The end of a run in the words of the review page (giar.status), plus failed, skipped and time."""
+    from .status import STATUSES
+
+    parts = [f"{counts[s]} {s}" for s in STATUSES]
+    rate = documents / seconds if seconds > 0 else 0.0
+    return (
+        f"giar: {sum(counts.values())} records from {documents} documents: {', '.join(parts)}; "
+        f"{skipped} skipped (already in the output), {folded} identical files folded; "
+        f"{seconds:.1f} s ({rate:.1f} documents/s)"
+    )
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -165,6 +243,27 @@ def cmd_review(args: argparse.Namespace) -> int:
     failed = sum(1 for i in items if i.report is None)
     print(f"giar: wrote {args.output} ({len(items)} reports, {failed} failed)", file=sys.stderr)
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Checks between the reports of a dataset (giar.crosscheck): carry-over, item counts, documents in force,
+    conflicting documents for one body and year."""
+    from .crosscheck import check, load, write
+
+    try:
+        wide = load(args.dataset)
+    except GiarError as exc:
+        print(f"giar: {exc}", file=sys.stderr)
+        return 2
+    flags = check(wide)
+    if args.output:
+        write(flags, args.output)
+    else:
+        for f in flags:
+            print(f"{f.check:15} {f.organization} {f.other_year}→{f.year} {f.key}: {f.message} ({' | '.join(f.sources)})")
+    counts = Counter(f.check for f in flags)
+    print(f"giar: {wide.num_rows} records, {len(flags)} flagged: " + ", ".join(f"{counts[c]} {c}" for c in ("carry_over", "previous_count", "in_force", "conflict")), file=sys.stderr)
+    return 1 if flags else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -225,14 +324,25 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
 
     p = sub.add_parser("extract", help="extract reports to JSON (one object for one file, JSON Lines for several)")
     p.add_argument("files", nargs="+", help="report files or folders (text, markdown, HTML, PDF, DOCX)")
-    p.add_argument("-o", "--output", help="write to this file instead of standard output")
-    p.add_argument("--progress", action="store_true", help="print progress to standard error")
+    p.add_argument("-o", "--output", help="write to this file (JSON Lines, .csv) or dataset directory (.parquet) instead of standard output")
+    p.add_argument("--format", choices=("jsonl", "parquet", "csv"), help="output format (default: from -o's extension; JSON Lines otherwise)")
     p.add_argument("-j", "--jobs", type=int, default=1, help="documents read in parallel processes (default 1)")
-    p.add_argument("--resume", action="store_true", help="with -o: skip reports already in the output file, append the rest")
+    p.add_argument("--resume", action="store_true", help="with -o: skip documents already in the output (same content, same giar version and configuration), add the rest")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds one document may take in a batch before it is stopped and recorded as OverTimeLimit (default 300; 0: no limit)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary (failures are still reported)")
+    p.add_argument("--progress", action="store_true", help="show progress also when writing to standard output")
+    p.add_argument("--part-reports", type=int, default=500, metavar="N", help="Parquet and CSV: reports per part file written (a run stopped loses at most the part being gathered; default 500)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes (default) or Ray Data (pip install giar[ray])")
+    p.add_argument("--ray-address", metavar="ADDRESS", help="with --engine ray: a Ray cluster's address (default: start Ray locally)")
     p.add_argument("--llm", action="store_true", help="repair inconsistent tables with the LLM configured by GIAR_LLM_* variables")
     p.add_argument("--corrections", metavar="FILE", help="apply a person's corrections (a file exported by the review page)")
     add_limit_options(p)
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("check", help="check reports against each other: carry-over, item counts, documents in force, conflicts")
+    p.add_argument("dataset", help="a dataset written by giar extract -o (.parquet directory, .jsonl or .csv)")
+    p.add_argument("-o", "--output", help="write the flags to this file (.jsonl, or .csv) instead of lines on standard output")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("review", help="write one self-contained HTML page to check reports by eye")
     p.add_argument("inputs", nargs="+", help="report files, folders, or JSON Lines datasets written by giar extract")

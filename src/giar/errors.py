@@ -116,3 +116,15 @@ class ConfigError(GiarError, ValueError):
 
 class PromptError(GiarError, ValueError):
     """A prompt file of the LLM fallback is missing or malformed."""
+
+
+class OverTimeLimit(GiarError):
+    """A document of a batch took longer than the per-document deadline: its worker was stopped."""
+
+
+class WorkerDied(GiarError):
+    """The process reading a document of a batch died (out of memory, a crash in a native library)."""
+
+
+class OutputLocked(GiarError):
+    """Another giar run is writing the same output."""

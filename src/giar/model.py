@@ -217,6 +217,18 @@ class Usage(Strict):
 Table = dict[str, dict[str, Optional[Number]]]
 
 
+class RunInfo(Strict):
+    """The batch run that wrote a record (``giar extract -o``): ``--resume`` redoes a record whose key differs
+    (another giar version, schema or configuration)."""
+
+    giar_version: str
+    schema_version: str = "1"
+    config: dict[str, Optional[Union[str, bool, int]]] = Field(
+        default_factory=dict, description="what changes the result: LLM on or off, model, corrections file"
+    )
+    key: str = Field("", description="a digest of version, schema version and config: what resume compares")
+
+
 class Report(Strict):
     """One annual report as data: the contract of shared/spec/SCHEMA.md (key names are fixed)."""
 
@@ -246,6 +258,13 @@ class Report(Strict):
     content_hash: Optional[str] = Field(
         None, description="sha256 of the input: the same document under another name is the same report"
     )
+    sources: list[str] = Field(
+        default_factory=list, description="batch outputs: every path this same content was found at in the run"
+    )
+    part: Optional[int] = Field(
+        None, description="a file holding several bodies' reports: which report of it this is (1-based)"
+    )
+    run: Optional[RunInfo] = Field(None, description="batch outputs: giar's version and the run's configuration")
 
     def value(self, key: str) -> Optional[Number]:
         """Look up ``table.row.column``."""

@@ -33,7 +33,7 @@ from .model import (
     Usage,
 )
 from .read import Source, read
-from .sections import body, locate, report_end
+from .sections import body, locate, report_end, report_starts
 from .status import FindingKind, RowStatus
 from .template import TABLES, TEMPLATES, Rule, TemplateName
 from .validate import broken
@@ -191,6 +191,14 @@ def fill(cells: Cells, template: TemplateName) -> list[Finding]:
     return findings
 
 
+def narrate(doc: Document, regions: list[Region], cells: Cells, template: TemplateName) -> list[Finding]:
+    """What the narrative states against what the tables print: findings only, never a cell set or changed."""
+    from .narrative import disagreements
+
+    tables = [(r.start, r.end) for r in regions if r.name in TABLES]
+    return disagreements(doc.text, tables, cells.values, template)
+
+
 def locate_values(cells: Cells, doc: Document) -> None:
     """Reader marks (struck text skipped, …) and PDF page and box for every value with a span, repaired ones
     included."""
@@ -268,11 +276,13 @@ def run(
     deadline.check("locating the sections")
     findings = list(doc.findings) + findings
     if second is not None:
+        others = [(s, doc.text[s:].split("\n", 1)[0].strip()[:40]) for s in report_starts(doc.text)]
+        named = "; ".join(f"'{title}' at offset {s}" for s, title in others)
         findings.append(
             Finding(
                 kind=FindingKind.REPAIRED,
-                message=f"a second report starts at offset {second.start} ('{second.text.strip()[:40]}'); only the "
-                "first is read",
+                message=f"this file holds {len(others) + 1} reports; only the first is read here, the others are "
+                f"{named} (batch outputs, giar extract -o, give one record each)",
             )
         )
     report = Report(source=doc.source, meta=meta, format=doc.format, content_hash=doc.sha256)
@@ -313,6 +323,7 @@ def run(
         arithmetic = broken(cells.values, template)
         findings = [f for f in findings if f.kind is not FindingKind.ARITHMETIC] + arithmetic
         tables = table_reports(template, trace, cells, arithmetic)
+    findings += narrate(doc, trace.regions, cells, template)
     locate_values(cells, doc)
 
     data = report.model_dump()

@@ -123,6 +123,17 @@ def report_end(text: str) -> Optional[Line]:
     return None
 
 
+def report_starts(text: str) -> list[int]:
+    """Where each further report of a compilation begins (several bodies' reports in one file): the offsets
+    of the second, third, … report titles; empty for a file of one report."""
+    out: list[int] = []
+    pos = 0
+    while (line := report_end(text[pos:])) is not None and line.start > 0:
+        pos += line.start
+        out.append(pos)
+    return out
+
+
 def split_inline_headings(all_lines: list[Line]) -> list[Line]:
     """A page dumped without its line breaks (a web archiver's text) prints its section headings inside one
     long line: each such heading becomes a line of its own, offsets kept, so headings are found as anywhere."""

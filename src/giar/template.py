@@ -357,6 +357,28 @@ TABLE_CONTENT = {
 NARRATIVE_COUNT = r"(\d+)\s*(?:件|个|项|份|部)"
 SENTENCE_END = "。；;！!？?\n"
 
+# Figures the narrative states for sections 三 and 四 ("共新收政府信息公开申请1225件", "办结69件", "行政复议案件2件,
+# 行政诉讼案件7件"): the words that introduce each; the readings it may have, each a set of cells whose sum it
+# states (受理 and 收到 count the applications carried over from last year in some reports, 新收 never); and a
+# word that must stand between the cue and the number, or right after the number ("共收到70件申请"), if any.
+_NEW, _OVER = "requests.new_received.total", "requests.carried_over.total"
+NARRATIVE_FIGURES: tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...], str], ...] = (
+    (("新收",), ((_NEW,),), "申请"),
+    (("收到", "受理"), ((_NEW,), (_NEW, _OVER)), "申请"),
+    (("上年结转",), ((_OVER,),), ""),
+    (("办结",), (("requests.total_processed.total",),), ""),
+    (("行政复议",), (("review_litigation.review.total",),), ""),
+    (
+        ("行政诉讼",),
+        (("review_litigation.litigation_direct.total", "review_litigation.litigation_after_review.total"),),
+        "",
+    ),
+)
+NARRATIVE_GAP = r"[^，,。；;、：:\d\n]{0,16}?"  # words between a figure's cue and its number
+NARRATIVE_UNIT = "件"
+# a sentence comparing with another year states other years' figures too: not checked
+NARRATIVE_COMPARISON = ("同比", "去年", "较上年", "上一年度", "比上年")
+
 # --- the title -----------------------------------------------------------------------------------------
 
 YEAR = r"(20\d\d)\s*年"

@@ -6,16 +6,17 @@ reports, and each report's ``source`` is read again for its text if it is still 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from ..batch import Failure
 from ..cli import expand
 from ..corrections import Corrections, apply
 from ..limits import DEFAULT, Limits
 from ..model import Report, TextRun
+from ..output import record_of
 from ..pipeline import trace
 from ..read import read
 from ..score import DocScore, compare, load_gold
@@ -58,11 +59,14 @@ def from_dataset(path: Path) -> list[Item]:
         if not line.strip():
             continue
         try:
-            report = Report.model_validate(json.loads(line))
+            record = record_of(line)
         except ValueError as exc:
             out.append(Item(source=f"{path}:{n}", error=f"not a report: {str(exc)[:300]}"))
             continue
-        out.append(_with_source_text(Item(source=report.source, report=report)))
+        if isinstance(record, Failure):  # a document the batch could not read: its error record
+            out.append(Item(source=record.source, error=record.error))
+            continue
+        out.append(_with_source_text(Item(source=record.source, report=record)))
     return out
 
 

@@ -1,0 +1,1 @@
+"""Engines and frameworks giar plugs into (optional extras)."""
