@@ -50,6 +50,35 @@ def records(out: Path, fmt: str) -> list[dict]:
     return pq.read_table(root / "wide", columns=["source", "sources", "status"]).to_pylist()
 
 
+# A document that never finishes (a hung network share, a pathological input): giar refuses a FIFO at once, so
+# the tests make reading any file named stuck*.txt hang, in the process and in the workers it forks.
+_HANG = """
+import time, giar.batch
+def _hang(f):
+    def hanging(source, *args, **kw):
+        if str(source).rsplit("/", 1)[-1].startswith("stuck"):
+            time.sleep(3600)
+        return f(source, *args, **kw)
+    return hanging
+giar.batch.trace = _hang(giar.batch.trace)
+giar.batch.extract = _hang(giar.batch.extract)
+"""
+
+
+def hanging(tmp_path: Path, n: int = 1) -> tuple[list[str], dict[str, str]]:
+    """n stuck documents, and the environment that makes a giar subprocess hang on them."""
+    hook = tmp_path / "hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(_HANG, encoding="utf-8")
+    files = []
+    for i in range(n):
+        f = tmp_path / f"stuck{i}.txt"
+        f.write_text("stuck", encoding="utf-8")
+        files.append(str(f))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]))
+    return files, env
+
+
 def run(*args: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([*GIAR, *args], capture_output=True, text=True, timeout=300, **kw)
 
@@ -76,11 +105,27 @@ def test_extract_many_reads_ahead_only_a_window_and_keeps_input_order(fixtures_d
 
 
 def test_a_document_over_the_deadline_is_an_error_record_and_the_others_are_kept(fixtures_dir, tmp_path):
-    stuck = tmp_path / "stuck.txt"
-    os.mkfifo(stuck)  # opening it blocks forever: a document that never finishes (a hung network share)
+    import giar.batch
+
+    (stuck_name,), _ = hanging(tmp_path)
+    stuck = Path(stuck_name)
+    originals = giar.batch.trace, giar.batch.extract
+
+    def never_ends(f):  # forked workers inherit it: a document that never finishes
+        def wrapped(source, *args, **kw):
+            if str(source) == stuck_name:
+                time.sleep(3600)
+            return f(source, *args, **kw)
+
+        return wrapped
+
+    giar.batch.trace, giar.batch.extract = never_ends(originals[0]), never_ends(originals[1])
     srcs = [fixtures_dir / "seeds" / "000.txt", stuck, fixtures_dir / "seeds" / "001.txt"]
     t0 = time.monotonic()
-    out = list(extract_many(srcs, jobs=1, timeout=2))
+    try:
+        out = list(extract_many(srcs, jobs=1, timeout=2))
+    finally:
+        giar.batch.trace, giar.batch.extract = originals
     assert time.monotonic() - t0 < 60
     assert [type(r).__name__ for r in out] == ["Report", "Failure", "Report"]
     assert out[1].error_type == "OverTimeLimit" and out[1].source == str(stuck)
@@ -270,12 +315,8 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_die_with_their_parent(tmp_path):
-    stuck = []
-    for i in range(2):
-        p = tmp_path / f"stuck{i}.txt"
-        os.mkfifo(p)  # each worker blocks on one for ever
-        stuck.append(str(p))
-    proc = subprocess.Popen([*GIAR, "extract", *stuck, "-o", str(tmp_path / "out.jsonl"), "-j", "2", "--timeout", "0"])
+    stuck, env = hanging(tmp_path, 2)  # each worker blocks on one for ever
+    proc = subprocess.Popen([*GIAR, "extract", *stuck, "-o", str(tmp_path / "out.jsonl"), "-j", "2", "--timeout", "0"], env=env)
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while len(workers) < 2 and time.monotonic() < deadline:  # two workers, each blocked on its pipe
@@ -338,17 +379,18 @@ def test_review_reads_a_batch_output_with_its_error_records(fixtures_dir, tmp_pa
 def test_two_real_runs_on_one_output_the_second_refuses(tmp_path):
     """The measured failure (two runs on one -o interleaved lines and lost reports, both exit 0): now the
     second run refuses while the first holds the output, and the first is not disturbed."""
-    stuck = tmp_path / "stuck.txt"
-    os.mkfifo(stuck)  # keeps the first run busy until the test ends it
+    (stuck,), env = hanging(tmp_path)  # keeps the first run busy until the test ends it
     out = tmp_path / "out.jsonl"
-    first = subprocess.Popen([*GIAR, "extract", str(stuck), str(stuck), "-o", str(out), "--timeout", "0"],
-                             stderr=subprocess.DEVNULL)
+    other = tmp_path / "other.txt"
+    other.write_text("x", encoding="utf-8")
+    first = subprocess.Popen([*GIAR, "extract", stuck, str(other), "-o", str(out), "--timeout", "0"],
+                             stderr=subprocess.DEVNULL, env=env)
     try:
         deadline = time.monotonic() + 60
         while not Path(str(out) + ".lock").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(0.5)
-        second = run("extract", str(stuck), "-o", str(out), "--resume")
+        second = run("extract", stuck, "-o", str(out), "--resume")
         assert second.returncode == 2 and f"process {first.pid}" in second.stderr
         assert first.poll() is None
     finally:

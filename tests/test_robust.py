@@ -5,6 +5,7 @@ in extract, the CLI (extract, inspect, review) and a batch."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -294,7 +295,10 @@ def test_cli_one_line_per_bad_file_and_no_traceback(junk, tmp_path):
         assert len(lines) == 1 and lines[0].startswith("giar: "), (args, run.stderr)
     run = _cli("extract", str(junk["encrypted.pdf"]), str(FIXTURES / "seeds" / "000.txt"), "-o", str(tmp_path / "o.jsonl"))
     assert run.returncode == 1 and "EncryptedDocument" in run.stderr
-    assert len((tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()) == 1  # the junk adds no report
+    records = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
+    # the junk is an error record, never a report of nulls; the good document is kept
+    assert [r.get("record") == "error" for r in records].count(True) == 1 and len(records) == 2
+    assert next(r for r in records if r.get("record") == "error")["error_type"] == "EncryptedDocument"
 
 
 def test_cli_review_lists_each_failure(junk, tmp_path):

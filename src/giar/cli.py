@@ -73,7 +73,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
         corrections = load(args.corrections)
     if len(files) == 1 and not args.output and args.engine == "local":
-        return _extract_one(files[0], llm, corrections)
+        return _extract_one(files[0], llm, corrections, limits_of(args))
     from .output import format_of
 
     fmt = format_of(args.output, args.format)
@@ -100,13 +100,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"giar: interrupted; every record written is complete: run again with --resume to finish {args.output or ''}", file=sys.stderr)
         return 130
+    finally:
+        if budget is not None:
+            print(f"giar: {budget.summary()}", file=sys.stderr)
 
 
-def _extract_one(path: str, llm: Any, corrections: Any) -> int:
+def _extract_one(path: str, llm: Any, corrections: Any, limits: Limits) -> int:
     """One document to standard output: its first report as one JSON object (as :func:`giar.extract`)."""
     from .batch import extract_many
 
-    result = next(extract_many([path], llm=llm))
+    result = next(extract_many([path], llm=llm, limits=limits))
     if isinstance(result, Failure):
         print(f"giar: {result.source}: {result.error}", file=sys.stderr)
         return 1
