@@ -181,7 +181,6 @@ def test_archived_dumps_of_reordered_columns_give_no_wrong_number():
     assert tally.documents > 0 and not tally.wrong_fields, tally.wrong_fields[:10]
 
 
-@pytest.mark.xfail(strict=True, reason="match/runs.py does not yet choose this year's table (match/years.py)")
 def test_archived_dump_with_last_years_table_gives_no_wrong_number():
     tally = adversarial.Tally()
     adversarial.score(_case("tabs_2021/prior_before_year_and_comparison"), _archived(_case("tabs_2021/prior_before_year_and_comparison")), tally)

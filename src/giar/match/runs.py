@@ -47,7 +47,7 @@ from ..template import (
 )
 from .cells import Placed, RunCut, missing, place_row
 from .columns import departs_flat, labels_in, map_columns
-from .labels import by_label, norm
+from .labels import best_label, by_label, norm
 from .requests import _misfit, align
 from .settings import MatchContext
 
@@ -354,6 +354,9 @@ def match_requests_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext)
     printed = tuple(REQUEST_COLUMNS[k] for k in order)
     total_at = order.index(len(REQUEST_COLUMNS) - 1)
     drows = [_data_row(r, i) for i, r in enumerate(found)]
+    first_rows = [d for d in drows if best_label(d, spec.rows[0])[0] >= ctx.settings.second_table_fit]
+    if len(first_rows) > 1:
+        return _printed_twice(out, spec, "its first row is printed more than once")
     pairs = align(drows, spec.rows, ctx.settings)
     options: dict[int, list[tuple[str, ...]]] = {}
     placed_runs: dict[int, Run] = {}
@@ -391,6 +394,16 @@ def match_requests_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext)
     for tj, rspec in enumerate(spec.rows):
         if tj not in placed_runs and f"requests.{rspec.key}" not in out.status:
             missing(out, "requests", rspec, "row not found in the document")
+    return out
+
+
+def _printed_twice(out: Placed, spec: TableSpec, why: str) -> Placed:
+    """A run-together dump keeps no caption apart from its cells, so which of two printed tables is this
+    year's is not told: the whole table is left null, with a finding."""
+    out.note(FindingKind.OTHER_TABLE, f"{spec.name}: {why}: two tables whose cells ran together, nothing tells "
+             "which is this year's; left null", spec.name)
+    for rspec in spec.rows:
+        out.null_row(spec.name, rspec, RowStatus.AMBIGUOUS, "the table is printed twice in the dump; left null")
     return out
 
 
@@ -457,6 +470,8 @@ def match_review_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
         for g in REVIEW_GROUPS:
             missing(out, "review_litigation", g, "its 15 numbers were not found")
         return out
+    if len(found) > 1:
+        return _printed_twice(out, spec, "more than one run of fifteen or more digits is printed")
     run = found[0]
     head = _without_heading(run.label, spec)
     (groups, columns), doubt = review_header(head)
@@ -511,9 +526,14 @@ def match_active_runs(rows: list[DataRow], spec: TableSpec, ctx: MatchContext) -
         label, header = _after_header(run.label, column_words)
         drows.append(_data_row(run, i, label))
         headers.append(header)
-    assigned, _ = by_label(drows, spec.rows, st.active_fit)
+    assigned, scored = by_label(drows, spec.rows, st.active_fit)
     used_rows = {j for _, _, j, _ in assigned}
     for _fit, i, j, _how in assigned:
+        twins = [k for s2, k, j2, _ in scored if j2 == j and k != i and s2 >= st.twin_fit]
+        if any(found[k].chars != found[i].chars for k in twins):
+            out.null_row("active_disclosure", spec.rows[j], RowStatus.AMBIGUOUS,
+                         "printed twice with different digits (another year's table?); left null")
+            continue
         # a subtable's header is printed before its first row only: its later rows are under it too
         header = next((headers[k] for k in range(i, -1, -1) if headers[k]), "")
         rspec, run = spec.rows[j], found[i]
