@@ -53,6 +53,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not files:
         print("giar: no input files", file=sys.stderr)
         return 2
+    if args.jobs is None:  # a folder or several files: every core unless -j says otherwise
+        args.jobs = (os.cpu_count() or 1) if len(files) > 1 else 1
     llm = None
     budget = None
     if args.llm:
@@ -329,7 +331,7 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("files", nargs="+", help="report files or folders (text, markdown, HTML, PDF, DOCX)")
     p.add_argument("-o", "--output", help="write to this file (JSON Lines, .csv) or dataset directory (.parquet) instead of standard output")
     p.add_argument("--format", choices=("jsonl", "parquet", "csv"), help="output format (default: from -o's extension; JSON Lines otherwise)")
-    p.add_argument("-j", "--jobs", type=int, default=1, help="documents read in parallel processes (default 1)")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="documents read in parallel processes (default: every core for several documents)")
     p.add_argument("--resume", action="store_true", help="with -o: skip documents already in the output (same content, same giar version and configuration), add the rest")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds one document may take in a batch before it is stopped and recorded as OverTimeLimit (default 300; 0: no limit)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary (failures are still reported)")
