@@ -70,6 +70,36 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _burn(n: int) -> None:
+    total = 0
+    for i in range(n):
+        total += i * i
+
+
+def parallel_check(n: int = 10_000_000, tries: int = 3) -> str:
+    """Do CPU-bound processes really run side by side here? The same pure-Python loop in one process, then in
+    one process per core at once: on truly parallel cores both take the same wall time (ratio 1.0); on one
+    shared core the ratio is the number of processes. Best of ``tries`` each, so a passing neighbour counts
+    less; a 1 → 2 worker speed-up means nothing until this says the cores are there."""
+    import multiprocessing
+
+    cores = os.cpu_count() or 1
+    ctx = multiprocessing.get_context("spawn")
+    one, many = [], []
+    with ctx.Pool(cores) as pool:
+        pool.map(_burn, [1000] * cores)  # workers started before timing
+        for _ in range(tries):
+            t0 = time.perf_counter()
+            pool.map(_burn, [n])
+            one.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            pool.map(_burn, [n] * cores, chunksize=1)
+            many.append(time.perf_counter() - t0)
+    ratio = min(many) / min(one)
+    return (f"parallel check: one CPU-bound process {min(one):.2f} s, {cores} at once {min(many):.2f} s wall "
+            f"(ratio {ratio:.2f}; 1.0 = the {cores} cores run in parallel, {cores}.0 = they share one)")
+
+
 def run(args: list[str], docs: int) -> dict:
     """One CLI run: wall time, documents/s, peak RSS of the process tree (sampled every 0.2 s), and the CPU
     seconds of the whole tree (user + system, the workers included: they are reaped by the run), which a busy
@@ -113,6 +143,7 @@ def main() -> None:
         texts = text_corpus(tmp / "texts", args.texts)
         pdfs = pdf_corpus(tmp / "pdfs", args.pdfs) if args.pdfs else None
         print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; load average at start {os.getloadavg()[0]:.1f}")
+        print(parallel_check())
         print("| corpus | documents | output | workers | seconds | documents/s | CPU s (all processes) | documents per CPU s | peak RSS (MiB, all processes) | load average after |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         for name, folder, n in (("text", texts, args.texts), ("pdf", pdfs, args.pdfs)):
