@@ -30,6 +30,8 @@ _FOOTNOTE = re.compile(rf"^(?P<num>.+?)(?P<mark>{FOOTNOTE_MARK})$")
 _DASHES = DASHES
 _UNIT = re.compile(r"^(?P<num>.*?)(?P<unit>" + "|".join(map(re.escape, VALUE_UNITS)) + ")$")
 _SPACES2 = re.compile(r" {2,}")
+_TOKEN = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
 
 ValueKind = Literal["number", "dash", "blank", "text"]
 
@@ -127,7 +129,10 @@ def _split_trailing_numbers(line: Line, cells: list[Cell], how: str) -> tuple[li
     out: list[Cell] = []
     split = False
     for c in cells:
-        toks = list(re.finditer(r"\S+", c.text))
+        if not _SPACE.search(c.text):  # one word (cells are stripped): nothing to split
+            out.append(c)
+            continue
+        toks = list(_TOKEN.finditer(c.text))
         k = len(toks)
         while (k > 0 and _NUM_TOKEN.match(toks[k - 1].group())) or (k > 0 and toks[k - 1].group() in _DASHES):
             k -= 1
@@ -260,7 +265,7 @@ def numbering_row(row: Row) -> bool:
             continue
         v = parse_value(cell.text)
         if v.kind != "number":
-            t = re.sub(r"\s", "", cell.text)
+            t = _SPACE.sub("", cell.text)
             if not (any(w in t for w in NUMBERING_WORDS) or set(t) <= _LETTERS):
                 return False  # a label (the common case: decided on the row's first cell)
             words.append(t)
