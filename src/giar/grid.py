@@ -87,14 +87,20 @@ def _cells_from(line: Line, parts: list[tuple[int, int]]) -> list[Cell]:
     return out
 
 
-def _split_char(text: str, sep: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Spans of the pieces between separators (str.split with positions)."""
-    parts, pos = [], offset
-    for piece in text.split(sep):
-        end = pos + len(piece)
-        parts.append((pos, end))
-        pos = end + 1
-    return parts
+def _cells_split(line: Line, sep: str, a: int, b: int) -> list[Cell]:
+    """The cells of ``line.text[a:b]`` split at ``sep`` (a tab or pipe row: most rows of most reports), each
+    stripped, with its span; one pass, no list of spans in between."""
+    out = []
+    pos = line.start + a
+    for raw in line.text[a:b].split(sep):
+        stripped = raw.strip()
+        if len(stripped) == len(raw):
+            out.append(Cell(raw, (pos, pos + len(raw))))
+        else:
+            start = pos + len(raw) - len(raw.lstrip())
+            out.append(Cell(stripped, (start, start + len(stripped))))
+        pos += len(raw) + 1
+    return out
 
 
 def _split_on(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -113,9 +119,9 @@ def split_line(line: Line) -> tuple[list[Cell], str]:
     if st.startswith("|") and st.endswith("|") and len(st) > 1:
         a = t.index("|")
         b = t.rindex("|")
-        return _cells_from(line, _split_char(t[a + 1 : b], "|", a + 1)), "split_pipes"
+        return _cells_split(line, "|", a + 1, b), "split_pipes"
     if "\t" in t:
-        return _cells_from(line, _split_char(t, "\t")), "split_tabs"
+        return _cells_split(line, "\t", 0, len(t)), "split_tabs"
     parts = _split_on(t, _SPACES2)
     # indentation and trailing spaces are layout, not cells (pdftotext -layout indents rows under a group)
     parts = [(a, b) for i, (a, b) in enumerate(parts) if a < b or 0 < i < len(parts) - 1]
