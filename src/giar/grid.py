@@ -30,6 +30,8 @@ _FOOTNOTE = re.compile(rf"^(?P<num>.+?)(?P<mark>{FOOTNOTE_MARK})$")
 _DASHES = DASHES
 _UNIT = re.compile(r"^(?P<num>.*?)(?P<unit>" + "|".join(map(re.escape, VALUE_UNITS)) + ")$")
 _SPACES2 = re.compile(r" {2,}")
+_TOKEN = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
 
 ValueKind = Literal["number", "dash", "blank", "text"]
 
@@ -85,14 +87,20 @@ def _cells_from(line: Line, parts: list[tuple[int, int]]) -> list[Cell]:
     return out
 
 
-def _split_char(text: str, sep: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Spans of the pieces between separators (str.split with positions)."""
-    parts, pos = [], offset
-    for piece in text.split(sep):
-        end = pos + len(piece)
-        parts.append((pos, end))
-        pos = end + 1
-    return parts
+def _cells_split(line: Line, sep: str, a: int, b: int) -> list[Cell]:
+    """The cells of ``line.text[a:b]`` split at ``sep`` (a tab or pipe row: most rows of most reports), each
+    stripped, with its span; one pass, no list of spans in between."""
+    out = []
+    pos = line.start + a
+    for raw in line.text[a:b].split(sep):
+        stripped = raw.strip()
+        if len(stripped) == len(raw):
+            out.append(Cell(raw, (pos, pos + len(raw))))
+        else:
+            start = pos + len(raw) - len(raw.lstrip())
+            out.append(Cell(stripped, (start, start + len(stripped))))
+        pos += len(raw) + 1
+    return out
 
 
 def _split_on(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -111,9 +119,9 @@ def split_line(line: Line) -> tuple[list[Cell], str]:
     if st.startswith("|") and st.endswith("|") and len(st) > 1:
         a = t.index("|")
         b = t.rindex("|")
-        return _cells_from(line, _split_char(t[a + 1 : b], "|", a + 1)), "split_pipes"
+        return _cells_split(line, "|", a + 1, b), "split_pipes"
     if "\t" in t:
-        return _cells_from(line, _split_char(t, "\t")), "split_tabs"
+        return _cells_split(line, "\t", 0, len(t)), "split_tabs"
     parts = _split_on(t, _SPACES2)
     # indentation and trailing spaces are layout, not cells (pdftotext -layout indents rows under a group)
     parts = [(a, b) for i, (a, b) in enumerate(parts) if a < b or 0 < i < len(parts) - 1]
@@ -127,7 +135,10 @@ def _split_trailing_numbers(line: Line, cells: list[Cell], how: str) -> tuple[li
     out: list[Cell] = []
     split = False
     for c in cells:
-        toks = list(re.finditer(r"\S+", c.text))
+        if not _SPACE.search(c.text):  # one word (cells are stripped): nothing to split
+            out.append(c)
+            continue
+        toks = list(_TOKEN.finditer(c.text))
         k = len(toks)
         while (k > 0 and _NUM_TOKEN.match(toks[k - 1].group())) or (k > 0 and toks[k - 1].group() in _DASHES):
             k -= 1
@@ -260,7 +271,7 @@ def numbering_row(row: Row) -> bool:
             continue
         v = parse_value(cell.text)
         if v.kind != "number":
-            t = re.sub(r"\s", "", cell.text)
+            t = _SPACE.sub("", cell.text)
             if not (any(w in t for w in NUMBERING_WORDS) or set(t) <= _LETTERS):
                 return False  # a label (the common case: decided on the row's first cell)
             words.append(t)

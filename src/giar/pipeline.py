@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -248,11 +249,17 @@ def table_reports(
 
 
 def _nest(values: dict[str, Optional[Number]], table: str, template: TemplateName) -> dict[str, dict[str, Optional[Number]]]:
-    out: dict[str, dict[str, Optional[Number]]] = {}
+    return {row: {col: values.get(key) for col, key in cols} for row, cols in _layout(table, template)}
+
+
+@cache
+def _layout(table: str, template: TemplateName) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """Per row of the table, its (column, 'table.row.column') pairs in template order (split once, not per report)."""
+    rows: dict[str, list[tuple[str, str]]] = {}
     for key in TEMPLATES[template].tables[table].keys():
         _, row, col = key.split(".")
-        out.setdefault(row, {})[col] = values.get(key)
-    return out
+        rows.setdefault(row, []).append((col, key))
+    return tuple((row, tuple(cols)) for row, cols in rows.items())
 
 
 def run(

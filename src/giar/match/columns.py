@@ -18,7 +18,7 @@ a table (a flat list of header texts works: one row).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import combinations
@@ -54,6 +54,8 @@ class _Layout:
     depth_first: dict[int, int]  # id(group) -> its place among the groups, depth first
     children: dict[int, tuple[object, ...]]  # id(group) -> its children (Column or ColumnGroup)
     names: tuple[str, ...]  # per template column, for people: its label, with its group's where labels repeat
+    child_groups: dict[int, frozenset[int]]  # id(group) -> ids of the groups among its children
+    takes_columns: frozenset[int]  # ids of the groups with a column among their children
 
 
 @cache
@@ -96,6 +98,8 @@ def _layout(layout: HeaderLayout) -> _Layout:
         depth_first=order,
         children=children,
         names=tuple(names),
+        child_groups={g: frozenset(id(k) for k in kids if isinstance(k, ColumnGroup)) for g, kids in children.items()},
+        takes_columns=frozenset(g for g, kids in children.items() if any(isinstance(k, Column) for k in kids)),
     )
 
 
@@ -111,6 +115,12 @@ class _Token:
     end: int  # the next printed cell's index in the row: a positional cell spans [pos, end)
     kind: Kind
     target: object = None  # a column's normalised label, or the ColumnGroup
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.text, self.pos, self.end, self.kind, self.target)))
+
+    def __hash__(self) -> int:  # header readings are deduplicated by their slots: hash each token once
+        return self._hash  # type: ignore[attr-defined]
 
 
 def classify(text: str, layout: HeaderLayout, st: MatchSettings = DEFAULT) -> tuple[Optional[Kind], object]:
@@ -170,6 +180,12 @@ class _Slot:
     open: bool  # a printed group still waiting for its children
     chain: tuple[_Token, ...] = ()  # the printed groups above it, outermost first
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.token, self.open, self.chain)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True)
 class _State:
@@ -182,43 +198,60 @@ class _State:
 def _fits_under(tok: _Token, slot: _Slot, lay: _Layout, positional: bool) -> bool:
     if positional and not slot.token.pos <= tok.pos < slot.token.end:
         return False
-    kids = lay.children[id(slot.token.target)]
     if tok.kind == "group":
-        return any(k is tok.target for k in kids)
-    return any(isinstance(k, Column) for k in kids)
+        return id(tok.target) in lay.child_groups[id(slot.token.target)]
+    return id(slot.token.target) in lay.takes_columns
 
 
-def _advance(state: _State, toks: list[_Token], lay: _Layout, positional: bool, repeat: bool) -> Iterator[_State]:
-    """Every way the row's tokens can be the children of the open groups (and, where the reader repeats a
-    rowspan cell, the repeats of the cells above)."""
+def _advance(state: _State, toks: Sequence[_Token], lay: _Layout, positional: bool, modes: tuple[bool, ...]) -> list[_State]:
+    """Every way the row's tokens can be the children of the open groups, and, in the mode where the reader
+    repeats a rowspan cell (``True`` in ``modes``), the repeats of the cells above; in a fixed order.
+
+    Branches that cannot use up the row are cut early: after slot i, a closed slot takes exactly one token where
+    the reader repeats cells (none otherwise), and only open slots take more."""
     slots = state.slots
+    n, m = len(slots), len(toks)
+    closed_left = [0] * (n + 1)  # closed slots from i on
+    open_left = [0] * (n + 1)  # open slots from i on
+    for i in range(n - 1, -1, -1):
+        closed_left[i] = closed_left[i + 1] + (not slots[i].open)
+        open_left[i] = open_left[i + 1] + slots[i].open
+    out: list[_State] = []
 
-    def rec(i: int, t: int, acc: tuple[_Slot, ...], counts: tuple[tuple[int, int], ...]) -> Iterator[_State]:
-        if i == len(slots):
-            if t == len(toks):
-                yield _State(acc, counts)
+    def rec(repeat: bool, i: int, t: int, acc: tuple[_Slot, ...], counts: tuple[tuple[int, int], ...]) -> None:
+        need = closed_left[i] if repeat else 0
+        if m - t < need or (not open_left[i] and m - t != need):
+            return  # the tokens left cannot all be taken
+        while i < n and not slots[i].open:
+            s = slots[i]
+            if repeat:
+                if not (t < m and toks[t].text == s.token.text):
+                    return
+                t += 1
+            acc += (s,)
+            i += 1
+        if i == n:
+            if t == m:
+                out.append(_State(acc, counts))
             return
         s = slots[i]
-        if not s.open:
-            if repeat:
-                if t < len(toks) and toks[t].text == s.token.text:
-                    yield from rec(i + 1, t + 1, acc + (s,), counts)
-                return
-            yield from rec(i + 1, t, acc + (s,), counts)
-            return
-        if repeat and t < len(toks) and toks[t].kind == "group" and toks[t].target is s.token.target:
-            yield from rec(i + 1, t + 1, acc + (s,), counts)  # a group's rowspan repeated: children still to come
-        yield from rec(i + 1, t, acc + (s,), counts)  # its children come in a later row
+        if repeat and t < m and toks[t].kind == "group" and toks[t].target is s.token.target:
+            rec(repeat, i + 1, t + 1, acc + (s,), counts)  # a group's rowspan repeated: children still to come
+        rec(repeat, i + 1, t, acc + (s,), counts)  # its children come in a later row
         kids: tuple[_Slot, ...] = ()
-        for k in range(t, len(toks)):
+        took = counts
+        chain = s.chain + (s.token,)
+        for k in range(t, m):
             tok = toks[k]
             if not _fits_under(tok, s, lay, positional):
                 break
-            kids += (_Slot(tok, tok.kind == "group", s.chain + (s.token,)),)
-            took = tuple((id(s.token.target), id(c.token.target) if c.open else _COLUMN) for c in kids)
-            yield from rec(i + 1, k + 1, acc + kids, counts + took)
+            kids += (_Slot(tok, tok.kind == "group", chain),)
+            took += ((id(s.token.target), id(tok.target) if tok.kind == "group" else _COLUMN),)
+            rec(repeat, i + 1, k + 1, acc + kids, took)
 
-    yield from rec(0, 0, (), state.counts)
+    for repeat in modes:
+        rec(repeat, 0, 0, (), state.counts)
+    return out
 
 
 @dataclass(frozen=True)
@@ -310,20 +343,37 @@ def _flat(texts: tuple[str, ...], layout: HeaderLayout, st: MatchSettings) -> Op
     return next(iter(found)) if len(found) == 1 else None
 
 
-def _flat_readings(texts: tuple[str, ...], layout: HeaderLayout, st: MatchSettings) -> set[tuple[Optional[int], ...]]:
+@lru_cache(maxsize=1 << 8)
+def _flat_readings(texts: tuple[str, ...], layout: HeaderLayout, st: MatchSettings) -> frozenset[tuple[Optional[int], ...]]:
+    """Every complete reading of the texts cut into as few rows as give one (cached: archived dumps of one site
+    print the same header, and :func:`map_columns` and :func:`departs_flat` both ask for it).
+
+    Each cut is tried as :func:`_parse` would read it, but the readings after the first rows are shared by
+    every cut that begins with those rows (a 四 header of 19 texts has ~1,000 cuts, most sharing a prefix)."""
     one = read_header([list(texts)], layout, st)
     if one.order is not None or len(texts) < 2:
-        return {one.order} if one.order is not None else set()
+        return frozenset({one.order}) if one.order is not None else frozenset()
     lay = _layout(layout)
+    n = len(texts)
+
+    def toks(a: int, b: int) -> tuple[_Token, ...]:
+        return _row_tokens(texts[a:b], layout, st.header_fit, st.header_margin)
+
+    prefix: dict[tuple[int, ...], Optional[list[_State]]] = {(): None}  # bounds so far -> readings (None: no token yet)
+
+    def after(bounds: tuple[int, ...]) -> Optional[list[_State]]:
+        if bounds not in prefix:
+            prefix[bounds] = _row(after(bounds[:-1]), toks(bounds[-2] if len(bounds) > 1 else 0, bounds[-1]), lay, False)
+        return prefix[bounds]
+
     for k in range(1, _MAX_CUTS + 1):
         found: set[tuple[Optional[int], ...]] = set()
-        for cuts in combinations(range(1, len(texts)), k):
-            bounds = (0, *cuts, len(texts))
-            rows = [list(texts[a:b]) for a, b in zip(bounds, bounds[1:])]
-            found |= {_identify(s, lay)[0] for s in _parse([t for t in (_tokens(r, layout, st) for r in rows) if t], lay, False)}
+        for cuts in combinations(range(1, n), k):
+            states = _row(after(cuts), toks(cuts[-1], n), lay, False)
+            found |= {_identify(s, lay)[0] for s in states or () if _valid(s, lay)}
         if found:
-            return found
-    return set()
+            return frozenset(found)
+    return frozenset()
 
 
 def labels_in(text: str, layout: HeaderLayout) -> list[str]:
@@ -350,23 +400,29 @@ def departs_flat(texts: Sequence[str], layout: HeaderLayout, st: MatchSettings =
     return bool(found) and tuple(range(len(_layout(layout).columns))) not in found
 
 
-def _parse(tok_rows: list[list[_Token]], lay: _Layout, positional: bool) -> list[_State]:
+def _parse(tok_rows: Sequence[Sequence[_Token]], lay: _Layout, positional: bool) -> list[_State]:
     """Every complete reading of the header."""
-    if not tok_rows:
-        return []
-    states = [_State(tuple(_Slot(tok, tok.kind == "group") for tok in tok_rows[0]))]
-    for toks in tok_rows[1:]:
-        nxt: dict[tuple, _State] = {}
-        for state in states:
-            for repeat in (False,) if positional else (False, True):
-                for new in _advance(state, toks, lay, positional, repeat):
-                    nxt.setdefault((new.slots, tuple(sorted(new.counts))), new)
-                    if len(nxt) > _MAX_STATES:
-                        return []
-        states = list(nxt.values())
-        if not states:
-            return []
-    return [s for s in states if _valid(s, lay)]
+    states: Optional[list[_State]] = None
+    for toks in tok_rows:
+        states = _row(states, toks, lay, positional)
+    return [s for s in states or () if _valid(s, lay)]
+
+
+def _row(states: Optional[list[_State]], toks: Sequence[_Token], lay: _Layout, positional: bool) -> Optional[list[_State]]:
+    """The readings after one more header row: ``states`` are those before it (None: no row with a token yet;
+    empty: none, or too many). A row without a token changes nothing."""
+    if not toks:
+        return states
+    if states is None:
+        return [_State(tuple(_Slot(tok, tok.kind == "group") for tok in toks))]
+    nxt: dict[tuple, _State] = {}
+    modes = (False,) if positional else (False, True)
+    for state in states:
+        for new in _advance(state, toks, lay, positional, modes):
+            nxt.setdefault((new.slots, tuple(sorted(new.counts))), new)
+            if len(nxt) > _MAX_STATES:
+                return []
+    return list(nxt.values())
 
 
 def _valid(state: _State, lay: _Layout) -> bool:

@@ -153,8 +153,15 @@ def best_label(
     row: DataRow, spec: RowSpec, cands: Optional[Candidates] = None, tg: Optional[tuple[str, ...]] = None
 ) -> tuple[float, Optional[str]]:
     tg = targets(spec) if tg is None else tg
+    return _best(tuple(cands if cands is not None else candidates(row)), tg)
+
+
+@lru_cache(maxsize=1 << 14)
+def _best(cands: tuple[tuple[str, Optional[str]], ...], tg: tuple[str, ...]) -> tuple[float, Optional[str]]:
+    """The best fit of any reading of a label to any of a row's targets, and which reading gave it (cached on
+    the strings: the alignment asks for every printed row against every template row)."""
     best, best_how = 0.0, None
-    for text, how in cands if cands is not None else candidates(row):
+    for text, how in cands:
         for b in tg:
             v = pair(text, b, how is None)
             if v > best:
