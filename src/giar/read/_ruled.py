@@ -20,7 +20,7 @@ from functools import reduce
 from operator import add
 from typing import Optional
 
-from ._pdfium import HEdge, VEdge
+from ._pdfium import SHORT, HEdge, VEdge
 
 Box = tuple[float, float, float, float]
 Point = tuple[float, float]
@@ -29,7 +29,7 @@ SNAP = 3.0  # edges this close to one another are one line
 JOIN = 3.0  # collinear edges with a gap this small are one edge
 MEET = 3.0  # a vertical and a horizontal edge this close meet
 MIN_EDGE = 3.0  # shorter edges (after joining) are not rules
-MIN_EDGE_BEFORE = 1.0  # shorter edges are dropped before snapping
+MIN_EDGE_BEFORE = SHORT  # shorter edges are dropped before snapping (the reader leaves most out already)
 
 
 @dataclass
