@@ -152,12 +152,19 @@ def _text_of(chars: list[Char]) -> str:
     """The text of a table cell: its lines joined by the giar rule (nothing between CJK, else a space)."""
     if len(chars) <= 1:
         return normalize(chars[0].text) if chars else ""
-    top, bottom = chars[0].top, chars[0].bottom
+    first = chars[0]
+    top, bottom = first.top, first.bottom
     for c in chars:
         if c.top != top or c.bottom != bottom or not c.upright:
             break
     else:  # one line, one font
-        return _line_text(sorted(chars, key=_X0))
+        line = sorted(chars, key=_X0)
+        prev_x1 = line[0].x0  # no gap before the first (a size is never 0)
+        for c in line:  # a visible gap anywhere (rare in a cell): spelled word by word
+            if c.x0 - prev_x1 > WORD_GAP * c.size:
+                return _line_text(line)
+            prev_x1 = c.x1
+        return normalize("".join([c.text for c in line]))
     text = ""
     for line in _group_lines(chars):
         s = _line_text(line)
@@ -257,33 +264,44 @@ class _Owners:
         self.ys = sorted({v for b in boxes for v in (b[1], b[3])})
         col = {x: i for i, x in enumerate(self.xs)}
         row = {y: i for i, y in enumerate(self.ys)}
-        self.owner: dict[tuple[int, int], int] = {}
+        self.width = width = len(self.xs) - 1  # slots in a row
+        owner: list[Optional[int]] = [None] * (width * (len(self.ys) - 1))  # slot (r, c) at r * width + c
         for k, (x0, top, x1, bottom) in enumerate(boxes):
+            c0, c1 = col[x0], col[x1]
             for r in range(row[top], row[bottom]):
-                for c in range(col[x0], col[x1]):
-                    self.owner.setdefault((r, c), k)
+                at = r * width
+                for slot in range(at + c0, at + c1):
+                    if owner[slot] is None:
+                        owner[slot] = k
+        self.owner = owner
 
     def find(self, x: float, y: float) -> Optional[int]:
-        found = [self.owner[(r, c)] for r in _slots(self.ys, y) for c in _slots(self.xs, x) if (r, c) in self.owner]
+        owner, width = self.owner, self.width
+        found = [k for r in _slots(self.ys, y) for c in _slots(self.xs, x) if (k := owner[r * width + c]) is not None]
         return min(found) if found else None
 
     def assign(self, chars: list[Char], n: int) -> tuple[list[list[Char]], list[Char], list[Char]]:
         """The characters of each of the ``n`` cells (by the centre of each character), the characters in the
         table's box but in no cell, and those outside it (in their order)."""
-        xs, ys, owner, find = self.xs, self.ys, self.owner, self.find
+        xs, ys, owner, width, find = self.xs, self.ys, self.owner, self.width, self.find
         x0, top, x1, bottom = xs[0], ys[0], xs[-1], ys[-1]
-        last_col, last_row = len(xs) - 1, len(ys) - 1
+        last_row = len(ys) - 1
         inside: list[list[Char]] = [[] for _ in range(n)]
         stray: list[Char] = []  # in the table's box but in no cell: a slot whose cell the PDF did not draw
         rest: list[Char] = []
+        keep = rest.append
         for ch in chars:
-            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-            if not (x0 <= cx <= x1 and top <= cy <= bottom):
-                rest.append(ch)
+            cy = (ch.top + ch.bottom) / 2
+            if not top <= cy <= bottom:  # most characters outside a table are above or below it
+                keep(ch)
+                continue
+            cx = (ch.x0 + ch.x1) / 2
+            if not x0 <= cx <= x1:
+                keep(ch)
                 continue
             c, r = bisect_right(xs, cx) - 1, bisect_right(ys, cy) - 1
-            if 0 <= c < last_col and 0 <= r < last_row and xs[c] < cx and ys[r] < cy:  # inside one slot
-                k = owner.get((r, c))
+            if c < width and r < last_row and xs[c] < cx and ys[r] < cy:  # inside one slot
+                k = owner[r * width + c]
             else:  # on an edge: the first cell whose closed box holds it
                 k = find(cx, cy)
             if k is not None:
@@ -355,6 +373,9 @@ def _loose_cells(stray: list[Char], spans: list[Span[CellVal]], xs: list[float],
     return list(loose.values()), left_over
 
 
+_START, _END = itemgetter(1), itemgetter(2)
+
+
 def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge]:
     """Horizontal lines to close a table that a page break cut open.
 
@@ -367,11 +388,14 @@ def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge
     if len(vertical) < 2:
         return []
     ends: list[HEdge] = []  # where two or more rules end (start) together, lowest (highest) first
-    for end, pick in ((2, max), (1, min)):
-        y = pick(map(itemgetter(end), vertical))
-        at = [e for e in vertical if -EDGE_TOL <= e[end] - y <= EDGE_TOL]
-        if len(at) >= 2:
-            ends.append((y, min(e[0] for e in at), max(e[0] for e in at)))
+    y = max(map(_END, vertical))
+    at = [e[0] for e in vertical if e[2] - y >= -EDGE_TOL]  # none ends below the lowest end
+    if len(at) >= 2:
+        ends.append((y, min(at), max(at)))
+    y = min(map(_START, vertical))
+    at = [e[0] for e in vertical if e[1] - y <= EDGE_TOL]
+    if len(at) >= 2:
+        ends.append((y, min(at), max(at)))
     if not ends:
         return []
     # the horizontal rules near either end, in one pass (the window is wider than EDGE_TOL: tested exactly below)
