@@ -339,13 +339,20 @@ def _walk(parent: _Handle, count, get, outer: Matrix, out: PageContent, count_im
     hundreds).
 
     One handle is reused for every object (a new ctypes object per object costs as much as a call), and a path is
-    told from other objects by its segment count (-1 for any other object), not by a call for its type."""
+    told from other objects by its segment count (-1 for any other object), not by a call for its type. A
+    five-point path that closes an axis-aligned rectangle (``re``, as browsers draw every cell border, hundreds a
+    page) is read here, inline and with the fewest calls (a function call per path costs); a side shorter
+    than SHORT is left out (a browser's border is a rectangle 0.75 pt thin: two of its sides are that short), as
+    the table finder would drop it first."""
     images = 0
     h, v = out.h_edges, out.v_edges
+    happend, vappend = h.append, v.append
     oa, ob, oc, od, oe, of = outer
     straight = ob == 0 and oc == 0  # no quarter turn: an axis-aligned path stays axis-aligned, x and y apart
     obj = _Handle()
     count_segments, object_matrix, matrix_at, matrix = _count_segments, _object_matrix, _MATRIX_AT, _MATRIX
+    segment, five_at, five_points, fill_color = _segment, _FIVE_AT.from_address, _FIVE_POINTS.unpack_from, _fill_color
+    color, red, green, blue, alpha, white = _COLOR, _RED_AT, _GREEN_AT, _BLUE_AT, _ALPHA_AT, _WHITE
     unpack = _SIX.unpack
     for i in range(count(parent)):
         address = get(parent, i)
@@ -353,51 +360,46 @@ def _walk(parent: _Handle, count, get, outer: Matrix, out: PageContent, count_im
             continue
         obj.value = address
         segments = count_segments(obj)
-        if segments >= 0:  # a path
-            object_matrix(obj, matrix_at)
-            a, b, c, d, e, f = unpack(matrix)
-            if not (segments == 5 and straight and b == 0 and c == 0
-                    and _rectangle(obj, a * oa, d * od, e * oa + oe, f * od + of, h, v)):
-                _path_edges(obj, _mul((a, b, c, d, e, f), outer), h, v)
+        if segments < 0:  # not a path
+            kind = _object_type(obj)
+            if kind == _FORM:
+                object_matrix(obj, matrix_at)
+                images += _walk(obj, _form_count, _form_object, _mul(unpack(matrix), outer), out, count_images,
+                                texts)
+            elif kind == _IMAGE and count_images:
+                images += 1
             continue
-        kind = _object_type(obj)
-        if kind == _FORM:
-            object_matrix(obj, matrix_at)
-            images += _walk(obj, _form_count, _form_object, _mul(unpack(matrix), outer), out, count_images, texts)
-        elif kind == _IMAGE and count_images:
-            images += 1
+        object_matrix(obj, matrix_at)
+        a, b, c, d, e, f = unpack(matrix)
+        if segments == 5 and straight and b == 0 and c == 0:
+            if _in_memory:
+                x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = five_points(five_at(segment(obj, 0)))
+            else:
+                x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _five_points(obj)
+            if x4 == x0 and y4 == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
+                                          or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+                if (fill_color(obj, red, green, blue, alpha) and color[0] >= white and color[1] >= white
+                        and color[2] >= white and not _stroked(obj)):
+                    continue  # white and not stroked: a backing, no rule (see _hidden)
+                a *= oa
+                d *= od
+                e = e * oa + oe
+                f = f * od + of
+                left, right = a * x0 + e, a * x2 + e
+                if left > right:
+                    left, right = right, left
+                top, bottom = d * y0 + f, d * y2 + f
+                if top > bottom:
+                    top, bottom = bottom, top
+                if right - left >= SHORT:
+                    happend((top, left, right))
+                    happend((bottom, left, right))
+                if bottom - top >= SHORT:
+                    vappend((left, top, bottom))
+                    vappend((right, top, bottom))
+                continue
+        _path_edges(obj, _mul((a, b, c, d, e, f), outer), h, v)
     return images
-
-
-def _rectangle(obj: _Handle, a: float, d: float, e: float, f: float, h: list[HEdge], v: list[VEdge]) -> bool:
-    """A five-point path that closes an axis-aligned rectangle (``re``, as browsers draw every cell border, hundreds
-    a page) as its four sides, read with the fewest calls; False for any other five-point path. The path's
-    matrix scales and shifts only: x → a·x + e, y → d·y + f.
-
-    A side shorter than SHORT is left out (a browser's border is a rectangle 0.75 pt thin: two of its sides are
-    that short), as the table finder would drop it first."""
-    if _in_memory:
-        x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _FIVE_POINTS.unpack_from(_FIVE_AT.from_address(_segment(obj, 0)))
-    else:
-        x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _five_points(obj)
-    if not (x4 == x0 and y4 == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
-                                       or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0))):
-        return False
-    if _hidden(obj):
-        return True
-    left, right = a * x0 + e, a * x2 + e
-    if left > right:
-        left, right = right, left
-    top, bottom = d * y0 + f, d * y2 + f
-    if top > bottom:
-        top, bottom = bottom, top
-    if right - left >= SHORT:
-        h.append((top, left, right))
-        h.append((bottom, left, right))
-    if bottom - top >= SHORT:
-        v.append((left, top, bottom))
-        v.append((right, top, bottom))
-    return True
 
 
 def _path_edges(obj: _Handle, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
@@ -520,5 +522,9 @@ def _hidden(obj: _Handle) -> bool:
         return False
     if _COLOR[0] < _WHITE or _COLOR[1] < _WHITE or _COLOR[2] < _WHITE:
         return False
+    return not _stroked(obj)
+
+
+def _stroked(obj: _Handle) -> bool:
     _draw_mode(obj, _FILL_MODE, _STROKE)
-    return not _MODE[1]
+    return bool(_MODE[1])
