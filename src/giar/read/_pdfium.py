@@ -236,15 +236,20 @@ def _chars(tp: _Handle, geo: _Geometry) -> tuple[list[Char], dict[int, Run]]:
     runs: dict[int, Run] = {}  # text object → what its characters share
     out: list[Char] = []
     append = out.append
+    last: Optional[int] = -1  # the last character's text object (no address): most characters share their neighbour's
+    a = b = c = d = size = wide = em = 0.0
+    straight = upright = True
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00":
             continue
         loose_box(tp, i, rect_at)
         obj = text_object(tp, i)
-        run = runs.get(obj)
-        if run is None:
-            run = runs[obj] = _run(tp, i)
-        a, b, c, d, straight, size, wide, em, upright = run
+        if obj != last:
+            last = obj
+            run = runs.get(obj)
+            if run is None:
+                run = runs[obj] = _run(tp, i)
+            a, b, c, d, straight, size, wide, em, upright = run
         left, top, right, bottom = unpack(rect)
         if straight:
             if right - left > wide:  # vertical writing: PDFium's loose box is not the glyph's
