@@ -296,7 +296,15 @@ def _dedupe(chars: list[Char], tol: float = 1.0) -> list[Char]:
     by_text: dict[str, list[Char]] = defaultdict(list)
     for ch in chars:
         by_text[ch.text].append(ch)
-    dropped = {id(ch) for same in by_text.values() if len(same) > 1 for ch in _twins(same, tol)}
+    dropped: set[int] = set()
+    for same in by_text.values():
+        if len(same) == 2:  # a text printed twice (most repeated ones): _twins for two, spelled out
+            a, b = same
+            if (abs(a.top - b.top) <= tol and abs(a.x0 - b.x0) <= tol and a.upright == b.upright
+                    and abs(a.size - b.size) < 0.01):
+                dropped.add(id(b))  # the later printed
+        elif len(same) > 2:
+            dropped.update(map(id, _twins(same, tol)))
     return [ch for ch in chars if id(ch) not in dropped] if dropped else chars
 
 
