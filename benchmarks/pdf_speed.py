@@ -11,7 +11,8 @@ Groups of PDFs (every page of every file counts):
 - libreoffice: the hard fixtures written as DOCX (tests/formats.py) and converted by LibreOffice
   (``soffice --headless --convert-to pdf``), the way an office suite exports a report.
 
-Columns, each the best of ``--repeat`` runs over the group, in ms per page:
+Columns, in ms per page of CPU time: each file's best of ``--repeat`` runs, summed over the group (the columns take
+turns on each file, so that load from other processes falls on all of them alike):
 
 - floor: pypdfium2 alone, every character with its box (``get_text_range`` and ``get_charbox`` for each
   character): what any pypdfium2 reader pays before it does anything with the characters;
@@ -146,15 +147,21 @@ def old_reader() -> Optional[Callable[[bytes, str], object]]:
     return module.read_pdf
 
 
-def best(fn: Callable[[str, bytes], object], blobs: list[tuple[str, bytes]], repeat: int) -> float:
-    """The least CPU time of ``repeat`` runs of ``fn`` over every file of a group."""
-    times = []
+def best(fns: dict[str, Callable[[str, bytes], object]], blobs: list[tuple[str, bytes]],
+         repeat: int) -> dict[str, float]:
+    """For each of ``fns``, the CPU time of one run over every file of a group: each file's least time over
+    ``repeat`` rounds, summed. The functions take turns on each file in each round, so that a burst of load from
+    other processes on a shared machine falls on all of them alike (and is then mostly left out by the minimum)."""
+    least = {key: [float("inf")] * len(blobs) for key in fns}
     for _ in range(repeat):
-        t0 = time.process_time()
-        for name, data in blobs:
-            fn(name, data)
-        times.append(time.process_time() - t0)
-    return min(times)
+        for k, (name, data) in enumerate(blobs):
+            for key, fn in fns.items():
+                t0 = time.process_time()
+                fn(name, data)
+                t = time.process_time() - t0
+                if t < least[key][k]:
+                    least[key][k] = t
+    return {key: sum(times) for key, times in least.items()}
 
 
 TIMED: dict[str, Callable[[str, bytes], object]] = {
@@ -190,12 +197,12 @@ def main() -> None:
         for n, b in blobs:  # warm-up: imports, regexes, font caches
             read_pdf(b, n)
             extract(b, name=n)
-        t = {key: best(fn, blobs, args.repeat) for key, fn in TIMED.items()}
+        t = best(TIMED, blobs, args.repeat)
         row = (f"{name:12} {len(files):5d} {pages:5d} {1000 * t['floor'] / pages:7.2f} "
                f"{1000 * t['paths'] / pages:7.2f} {1000 * t['read'] / pages:7.2f} {1000 * t['extract'] / pages:8.2f} "
                f"{t['read'] / t['floor']:7.2f}")
         if old is not None:
-            t["old"] = best(lambda name, data: old(data, name), blobs, max(1, args.repeat // 2))  # type: ignore[misc]
+            t["old"] = best({"old": lambda name, data: old(data, name)}, blobs, max(1, args.repeat // 2))["old"]  # type: ignore[misc]
             same = sum(old(b, n).text == read_pdf(b, n).text for n, b in blobs)  # type: ignore[attr-defined]
             row += f" {1000 * t['old'] / pages:9.2f} {t['old'] / t['read']:8.1f} {same:>5d}/{len(blobs):<4d}"
         print(row)

@@ -62,6 +62,10 @@ def _bbox(chars: list[Char]) -> Box:
     )
 
 
+def _middle_x0(c: Char) -> tuple[float, float]:
+    return c.top + c.bottom, c.x0  # twice the middle: ordered as the middle, without a division
+
+
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters into visual lines, top to bottom, each sorted left to right.
 
@@ -73,15 +77,19 @@ def _group_lines(chars: list[Char]) -> list[list[Char]]:
     else:
         upright = [c for c in chars if c.upright]
         rotated = [c for c in chars if not c.upright]
-    lines: list[tuple[float, float, list[Char]]] = []  # (middle, size, chars)
-    by_middle = sorted([((c.top + c.bottom) / 2, c.x0, k, c) for k, c in enumerate(upright)])  # k: ties as given
-    for mid, _, _, ch in by_middle:
+    out: list[list[Char]] = []
+    line: list[Char] = []
+    line_mid = line_size = 0.0  # the middle and font size of the line's first character
+    for ch in sorted(upright, key=_middle_x0):  # by middle, then x0, then as given (a stable sort)
+        mid = (ch.top + ch.bottom) / 2
         size = ch.size
-        if lines and abs(lines[-1][0] - mid) <= 0.45 * min(size, lines[-1][1]):
-            lines[-1][2].append(ch)
+        if line and abs(line_mid - mid) <= 0.45 * (size if size < line_size else line_size):
+            line.append(ch)
         else:
-            lines.append((mid, size, [ch]))
-    out = [sorted(cs, key=_X0) for _, _, cs in lines]
+            line = [ch]
+            out.append(line)
+            line_mid, line_size = mid, size
+    out = [sorted(cs, key=_X0) for cs in out]
     if rotated:  # text set sideways: keep the PDF's own order, one line per run of rotated text
         out.append(rotated)
         out.sort(key=lambda cs: min(c.top for c in cs))
