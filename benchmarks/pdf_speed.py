@@ -172,11 +172,68 @@ TIMED: dict[str, Callable[[str, bytes], object]] = {
 }
 
 
+# --- where read's time goes (--stages) ------------------------------------------------------------------------
+
+STAGES = [  # (module, function, stage); nested ones are taken out of the stage that calls them
+    ("_pdfium", "_chars", "characters"), ("_pdfium", "_dedupe", "duplicates"), ("_pdfium", "_walk", "paths"),
+    ("pdf", "_closing_lines", "closing lines"), ("pdf", "find_tables", "table finder"),
+    ("pdf", "_table", "chars to cells, cell text"), ("pdf", "_group_lines", "lines"), ("pdf", "_split_cells", "lines"),
+    ("pdf", "_pieces", "lines"), ("pdf", "_drop_furniture", "furniture, blocks, text"), ("pdf", "_blocks",
+    "furniture, blocks, text"), ("pdf", "assemble", "furniture, blocks, text"),
+]
+
+
+def stages(blobs: list[tuple[str, bytes]], repeat: int) -> dict[str, float]:
+    """CPU seconds of one ``read_pdf`` over the group by stage (each stage's best of ``repeat`` runs), the page
+    and text page loads and the Document as what is left: wrapped functions add their time to their stage, less
+    the time of wrapped functions they call (``_group_lines`` inside ``_table`` counts as cells)."""
+    from giar.read import _pdfium as reader_pdfium
+    from giar.read import pdf as reader_pdf
+
+    modules = {"_pdfium": reader_pdfium, "pdf": reader_pdf}
+    spent: dict[str, float] = {}
+    stack: list[float] = []  # time of wrapped callees, per open call
+
+    def wrap(fn: Callable, stage: str) -> Callable:
+        def timed(*a, **k):
+            stack.append(0.0)
+            t0 = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                t = time.process_time() - t0
+                inner = stack.pop()
+                spent[stage] = spent.get(stage, 0.0) + t - inner
+                if stack:
+                    stack[-1] += t
+        return timed
+
+    saved = [(modules[m], name, getattr(modules[m], name)) for m, name, _ in STAGES]
+    best_: dict[str, float] = {}
+    try:
+        for (_, name, stage), (mod, _, fn) in zip(STAGES, saved):
+            setattr(mod, name, wrap(fn, stage))
+        for _ in range(repeat):
+            spent.clear()
+            t0 = time.process_time()
+            for name, data in blobs:
+                reader_pdf.read_pdf(data, name)
+            spent["total"] = time.process_time() - t0
+            for k, v in spent.items():
+                best_[k] = min(best_.get(k, float("inf")), v)
+    finally:
+        for mod, name, fn in saved:
+            setattr(mod, name, fn)
+    best_["pages, text pages, document (rest)"] = best_["total"] - sum(v for k, v in best_.items() if k != "total")
+    return best_
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "giar-pdf-bench")
     ap.add_argument("--no-old", action="store_true", help="do not time the pdfplumber reader")
+    ap.add_argument("--stages", action="store_true", help="also print read's time by stage, per group")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -187,6 +244,7 @@ def main() -> None:
     head = f"{'group':12} {'files':>5} {'pages':>5} {'floor':>7} {'+paths':>7} {'read':>7} {'extract':>8} {'×floor':>7}"
     print(head + (f" {'old read':>9} {'old/new':>8} {'same text':>10}" if old else ""))
     totals: dict[str, float] = {}
+    profiles: dict[str, tuple[dict[str, float], float]] = {}
     all_pages = 0
     for name, files in groups(args.work).items():
         if isinstance(files, str):
@@ -209,6 +267,8 @@ def main() -> None:
         for k, v in t.items():
             totals[k] = totals.get(k, 0.0) + v
         all_pages += pages
+        if args.stages:
+            profiles[name] = ({k: 1000 * v / pages for k, v in stages(blobs, args.repeat).items()}, 1000 * t["floor"] / pages)
     if all_pages:
         row = (f"{'all':12} {'':5} {all_pages:5d} {1000 * totals['floor'] / all_pages:7.2f} "
                f"{1000 * totals['paths'] / all_pages:7.2f} {1000 * totals['read'] / all_pages:7.2f} "
@@ -216,6 +276,15 @@ def main() -> None:
         if "old" in totals:
             row += f" {1000 * totals['old'] / all_pages:9.2f} {totals['old'] / totals['read']:8.1f}"
         print(row)
+    if profiles:
+        print(f"\nread by stage, ms per page (each stage's best of {args.repeat}; wrapping costs a little)")
+        names = list(profiles)
+        print(f"{'stage':34}" + "".join(f" {n:>12}" for n in names))
+        order = list(dict.fromkeys(stage for _, _, stage in STAGES))
+        order += ["pages, text pages, document (rest)", "total"]
+        for stage in order:
+            print(f"{stage:34}" + "".join(f" {profiles[n][0].get(stage, 0.0):12.2f}" for n in names))
+        print(f"{'floor (same run)':34}" + "".join(f" {profiles[n][1]:12.2f}" for n in names))
 
 
 if __name__ == "__main__":
