@@ -15,7 +15,6 @@ boxed them (the reader ran on pdfplumber before: benchmarks/pdf_speed.py times b
 from __future__ import annotations
 
 import re
-import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -96,23 +95,29 @@ def _group_lines(chars: list[Char]) -> list[list[Char]]:
     return out
 
 
-def _gap(a: Char, b: Char) -> float:
-    return b.x0 - a.x1
+_CJK_OF: dict[str, bool] = {}  # is_cjk of each one-character text seen: a page repeats its characters
 
 
 def _words(line: list[Char]) -> list[list[Char]]:
     """A line's characters split where a space would be printed, and where CJK meets non-CJK, so a number in
     running text ("收到申请859件") gets a box of its own."""
     words: list[list[Char]] = []
+    word: list[Char] = []
     prev_x1 = 0.0
     prev_cjk = False  # is the last character of the previous one CJK
+    cjk_of = _CJK_OF
     for ch in line:
         text = ch.text
-        cjk = is_cjk(text[0])
+        cjk = cjk_of.get(text)
+        if cjk is None:
+            cjk = is_cjk(text[0])
+            if len(text) == 1:
+                cjk_of[text] = cjk
         if words and ch.x0 - prev_x1 <= WORD_GAP * ch.size and prev_cjk == cjk:
-            words[-1].append(ch)
+            word.append(ch)
         else:
-            words.append([ch])
+            word = [ch]
+            words.append(word)
         prev_x1, prev_cjk = ch.x1, cjk if len(text) == 1 else is_cjk(text[-1])
     return words
 
@@ -186,12 +191,14 @@ def _split_cells(line: list[Char]) -> list[list[Char]]:
     A letter-spaced title (每 个 字 隔 开) also has wide gaps: if every piece would be one CJK character, it is
     one line of text, not a row.
     """
-    cells = [[line[0]]]
+    cell = [line[0]]
+    cells = [cell]
     for a, b in zip(line, line[1:]):
-        if _gap(a, b) > CELL_GAP * max(a.size, b.size):
-            cells.append([b])
+        if b.x0 - a.x1 > CELL_GAP * (a.size if a.size > b.size else b.size):
+            cell = [b]
+            cells.append(cell)
         else:
-            cells[-1].append(b)
+            cell.append(b)
     if len(cells) > 2 and all(len(c) == 1 and is_cjk(c[0].text[0]) for c in cells):
         return [line]
     return cells
@@ -414,6 +421,13 @@ def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge
                        for hy, hx0, hx1 in near)]
 
 
+def _median(values: list[float]) -> float:
+    """statistics.median, without its generality (a line has a few dozen sizes, and there are many lines)."""
+    values.sort()
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def _page_items(content: PageContent) -> PageItems:
     """Tables and text lines of one page, top to bottom."""
     chars = content.chars
@@ -429,7 +443,7 @@ def _page_items(content: PageContent) -> PageItems:
     for line in _group_lines(rest):
         cells = _split_cells(line)
         pieces = [_pieces(c, content.number) for c in cells]
-        size = statistics.median(c.size for c in line)
+        size = _median([c.size for c in line])
         out.items.append(TextLine(content.number, pieces, _bbox(line), size))
     out.items.sort(key=lambda it: (it.bbox[1], it.bbox[0]))
     return out
