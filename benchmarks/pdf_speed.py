@@ -11,7 +11,8 @@ Groups of PDFs (every page of every file counts):
 - libreoffice: the hard fixtures written as DOCX (tests/formats.py) and converted by LibreOffice
   (``soffice --headless --convert-to pdf``), the way an office suite exports a report.
 
-Columns, each the best of ``--repeat`` runs over the group, in ms per page:
+Columns, in ms per page of CPU time: each file's best of ``--repeat`` runs, summed over the group (the columns take
+turns on each file, so that load from other processes falls on all of them alike):
 
 - floor: pypdfium2 alone, every character with its box (``get_text_range`` and ``get_charbox`` for each
   character): what any pypdfium2 reader pays before it does anything with the characters;
@@ -146,15 +147,21 @@ def old_reader() -> Optional[Callable[[bytes, str], object]]:
     return module.read_pdf
 
 
-def best(fn: Callable[[str, bytes], object], blobs: list[tuple[str, bytes]], repeat: int) -> float:
-    """The least CPU time of ``repeat`` runs of ``fn`` over every file of a group."""
-    times = []
+def best(fns: dict[str, Callable[[str, bytes], object]], blobs: list[tuple[str, bytes]],
+         repeat: int) -> dict[str, float]:
+    """For each of ``fns``, the CPU time of one run over every file of a group: each file's least time over
+    ``repeat`` rounds, summed. The functions take turns on each file in each round, so that a burst of load from
+    other processes on a shared machine falls on all of them alike (and is then mostly left out by the minimum)."""
+    least = {key: [float("inf")] * len(blobs) for key in fns}
     for _ in range(repeat):
-        t0 = time.process_time()
-        for name, data in blobs:
-            fn(name, data)
-        times.append(time.process_time() - t0)
-    return min(times)
+        for k, (name, data) in enumerate(blobs):
+            for key, fn in fns.items():
+                t0 = time.process_time()
+                fn(name, data)
+                t = time.process_time() - t0
+                if t < least[key][k]:
+                    least[key][k] = t
+    return {key: sum(times) for key, times in least.items()}
 
 
 TIMED: dict[str, Callable[[str, bytes], object]] = {
@@ -165,11 +172,68 @@ TIMED: dict[str, Callable[[str, bytes], object]] = {
 }
 
 
+# --- where read's time goes (--stages) ------------------------------------------------------------------------
+
+STAGES = [  # (module, function, stage); nested ones are taken out of the stage that calls them
+    ("_pdfium", "_chars", "characters"), ("_pdfium", "_dedupe", "duplicates"), ("_pdfium", "_walk", "paths"),
+    ("pdf", "_closing_lines", "closing lines"), ("pdf", "find_tables", "table finder"),
+    ("pdf", "_table", "chars to cells, cell text"), ("pdf", "_group_lines", "lines"), ("pdf", "_split_cells", "lines"),
+    ("pdf", "_pieces", "lines"), ("pdf", "_drop_furniture", "furniture, blocks, text"), ("pdf", "_blocks",
+    "furniture, blocks, text"), ("pdf", "assemble", "furniture, blocks, text"),
+]
+
+
+def stages(blobs: list[tuple[str, bytes]], repeat: int) -> dict[str, float]:
+    """CPU seconds of one ``read_pdf`` over the group by stage (each stage's best of ``repeat`` runs), the page
+    and text page loads and the Document as what is left: wrapped functions add their time to their stage, less
+    the time of wrapped functions they call (``_group_lines`` inside ``_table`` counts as cells)."""
+    from giar.read import _pdfium as reader_pdfium
+    from giar.read import pdf as reader_pdf
+
+    modules = {"_pdfium": reader_pdfium, "pdf": reader_pdf}
+    spent: dict[str, float] = {}
+    stack: list[float] = []  # time of wrapped callees, per open call
+
+    def wrap(fn: Callable, stage: str) -> Callable:
+        def timed(*a, **k):
+            stack.append(0.0)
+            t0 = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                t = time.process_time() - t0
+                inner = stack.pop()
+                spent[stage] = spent.get(stage, 0.0) + t - inner
+                if stack:
+                    stack[-1] += t
+        return timed
+
+    saved = [(modules[m], name, getattr(modules[m], name)) for m, name, _ in STAGES]
+    best_: dict[str, float] = {}
+    try:
+        for (_, name, stage), (mod, _, fn) in zip(STAGES, saved):
+            setattr(mod, name, wrap(fn, stage))
+        for _ in range(repeat):
+            spent.clear()
+            t0 = time.process_time()
+            for name, data in blobs:
+                reader_pdf.read_pdf(data, name)
+            spent["total"] = time.process_time() - t0
+            for k, v in spent.items():
+                best_[k] = min(best_.get(k, float("inf")), v)
+    finally:
+        for mod, name, fn in saved:
+            setattr(mod, name, fn)
+    best_["pages, text pages, document (rest)"] = best_["total"] - sum(v for k, v in best_.items() if k != "total")
+    return best_
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "giar-pdf-bench")
     ap.add_argument("--no-old", action="store_true", help="do not time the pdfplumber reader")
+    ap.add_argument("--stages", action="store_true", help="also print read's time by stage, per group")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -180,6 +244,7 @@ def main() -> None:
     head = f"{'group':12} {'files':>5} {'pages':>5} {'floor':>7} {'+paths':>7} {'read':>7} {'extract':>8} {'×floor':>7}"
     print(head + (f" {'old read':>9} {'old/new':>8} {'same text':>10}" if old else ""))
     totals: dict[str, float] = {}
+    profiles: dict[str, tuple[dict[str, float], float]] = {}
     all_pages = 0
     for name, files in groups(args.work).items():
         if isinstance(files, str):
@@ -190,18 +255,20 @@ def main() -> None:
         for n, b in blobs:  # warm-up: imports, regexes, font caches
             read_pdf(b, n)
             extract(b, name=n)
-        t = {key: best(fn, blobs, args.repeat) for key, fn in TIMED.items()}
+        t = best(TIMED, blobs, args.repeat)
         row = (f"{name:12} {len(files):5d} {pages:5d} {1000 * t['floor'] / pages:7.2f} "
                f"{1000 * t['paths'] / pages:7.2f} {1000 * t['read'] / pages:7.2f} {1000 * t['extract'] / pages:8.2f} "
                f"{t['read'] / t['floor']:7.2f}")
         if old is not None:
-            t["old"] = best(lambda name, data: old(data, name), blobs, max(1, args.repeat // 2))  # type: ignore[misc]
+            t["old"] = best({"old": lambda name, data: old(data, name)}, blobs, max(1, args.repeat // 2))["old"]  # type: ignore[misc]
             same = sum(old(b, n).text == read_pdf(b, n).text for n, b in blobs)  # type: ignore[attr-defined]
             row += f" {1000 * t['old'] / pages:9.2f} {t['old'] / t['read']:8.1f} {same:>5d}/{len(blobs):<4d}"
         print(row)
         for k, v in t.items():
             totals[k] = totals.get(k, 0.0) + v
         all_pages += pages
+        if args.stages:
+            profiles[name] = ({k: 1000 * v / pages for k, v in stages(blobs, args.repeat).items()}, 1000 * t["floor"] / pages)
     if all_pages:
         row = (f"{'all':12} {'':5} {all_pages:5d} {1000 * totals['floor'] / all_pages:7.2f} "
                f"{1000 * totals['paths'] / all_pages:7.2f} {1000 * totals['read'] / all_pages:7.2f} "
@@ -209,6 +276,15 @@ def main() -> None:
         if "old" in totals:
             row += f" {1000 * totals['old'] / all_pages:9.2f} {totals['old'] / totals['read']:8.1f}"
         print(row)
+    if profiles:
+        print(f"\nread by stage, ms per page (each stage's best of {args.repeat}; wrapping costs a little)")
+        names = list(profiles)
+        print(f"{'stage':34}" + "".join(f" {n:>12}" for n in names))
+        order = list(dict.fromkeys(stage for _, _, stage in STAGES))
+        order += ["pages, text pages, document (rest)", "total"]
+        for stage in order:
+            print(f"{stage:34}" + "".join(f" {profiles[n][0].get(stage, 0.0):12.2f}" for n in names))
+        print(f"{'floor (same run)':34}" + "".join(f" {profiles[n][1]:12.2f}" for n in names))
 
 
 if __name__ == "__main__":

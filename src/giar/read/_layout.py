@@ -124,11 +124,14 @@ def expand(spans: Iterable[Span[T]], n_rows: Optional[int] = None) -> list[list[
         row: list[Optional[Span[T]]] = []
         col = 0
         for s in cells:
-            if s.col + s.colspan <= col:  # overlapping cells from broken markup: keep the first
+            start = s.col
+            end = start + s.colspan
+            if end <= col:  # overlapping cells from broken markup: keep the first
                 continue
-            row.extend([None] * max(0, s.col - col))
+            if start > col:
+                row.extend([None] * (start - col))
             row.append(s)
-            col = max(col, s.col + s.colspan)
+            col = end
         out.append(row)
     return out
 

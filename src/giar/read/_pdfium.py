@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import struct
 from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Optional
@@ -61,9 +62,15 @@ _font_size = _fast(raw.FPDFText_GetFontSize, ctypes.c_double)
 _text_object = _fast(raw.FPDFText_GetTextObject, ctypes.c_void_p)  # as an int: a key for the object's run
 _char_origin = _fast(raw.FPDFText_GetCharOrigin)
 _count_objects = _fast(raw.FPDFPage_CountObjects)
-_get_object = _fast(raw.FPDFPage_GetObject, _Handle)
+_get_object = _fast(raw.FPDFPage_GetObject, ctypes.c_void_p)  # as an int: most objects are text, skipped by address
 _form_count = _fast(raw.FPDFFormObj_CountObjects)
-_form_object_at = _fast(raw.FPDFFormObj_GetObject, _Handle)
+_form_object_at = _fast(raw.FPDFFormObj_GetObject, ctypes.c_void_p)
+_load_page = _fast(raw.FPDF_LoadPage, _Handle)
+_close_page = _fast(raw.FPDF_ClosePage, None)
+_load_text = _fast(raw.FPDFText_LoadPage, _Handle)
+_close_text = _fast(raw.FPDFText_ClosePage, None)
+_media_box = _fast(raw.FPDFPage_GetMediaBox)
+_rotation = _fast(raw.FPDFPage_GetRotation)
 _object_type = _fast(raw.FPDFPageObj_GetType)
 _object_matrix = _fast(raw.FPDFPageObj_GetMatrix)
 _fill_color = _fast(raw.FPDFPageObj_GetFillColor)
@@ -75,7 +82,7 @@ _segment_type = _fast(raw.FPDFPathSegment_GetType)
 _segment_close = _fast(raw.FPDFPathSegment_GetClose)
 
 
-def _form_object(form: _Handle, i: int) -> _Handle:
+def _form_object(form: _Handle, i: int) -> Optional[int]:
     return _form_object_at(form, ctypes.c_ulong(i))  # the index is an unsigned long, not an int
 
 
@@ -94,10 +101,15 @@ _MODE = (ctypes.c_int * 2)()
 _RECT_AT, _MATRIX_AT, _ORIGIN_X, _ORIGIN_Y = _out(_RECT), _out(_MATRIX), _out(_ORIGIN), _out(_ORIGIN, 8)
 _POINT_X, _POINT_Y = _out(_POINT), _out(_POINT, 4)
 _COLOR_AT = tuple(_out(_COLOR, 4 * k) for k in range(4))
+_RED_AT, _GREEN_AT, _BLUE_AT, _ALPHA_AT = _COLOR_AT
+_BOX_AT = tuple(_out(_RECT, 4 * k) for k in range(4))
+_SIX = struct.Struct("6f")  # FS_MATRIX
+_FOUR = struct.Struct("4f")  # FS_RECTF
 _FILL_MODE, _STROKE = _out(_MODE), _out(_MODE, 4)
 
 _MOVE, _LINE = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_LINETO
 _PATH, _IMAGE, _FORM = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
+SHORT = 1.0  # points: a shorter edge is no rule (the table finder drops it before anything else)
 _WHITE = 0.95 * 255  # a fill channel at or above this is white (PDFium gives colours as 0-255 RGB)
 
 
@@ -135,11 +147,17 @@ class _Geometry:
     and media box, the media box's (turned) lower-left corner added back, then y flipped so that ``top`` is
     measured down from the page height. Unturned, that is user space with y flipped, whatever the media box."""
 
-    def __init__(self, page: pdfium.PdfPage):
-        left, bottom, right, top = page.get_mediabox()
+    def __init__(self, page: _Handle):
+        if _media_box(page, *_BOX_AT):
+            left, bottom, right, top = _FOUR.unpack(_RECT)
+        else:  # no /MediaBox of its own: what pypdfium2's get_mediabox() falls back to
+            left, bottom, right, top = 0.0, 0.0, 612.0, 792.0
         x0, x1 = sorted((left, right))
         y0, y1 = sorted((bottom, top))
-        rotation = page.get_rotation() % 360
+        turns = _rotation(page)
+        if turns < 0:
+            raise pdfium.PdfiumError("Failed to get page rotation.")
+        rotation = 90 * turns % 360
         if rotation == 90:
             self.ctm: Matrix = (0, -1, 1, 0, -y0, x1)
         elif rotation == 180:
@@ -167,19 +185,27 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
 
 
 def read_page(pdf: pdfium.PdfDocument, index: int) -> PageContent:
-    page = pdf[index]
+    """One page's characters and edges. The page and its text page are loaded through the raw handles: pypdfium2's
+    page objects (a finalizer, a parent link, typed calls that release the GIL) cost a tenth of a millisecond a
+    page, and nothing here needs them."""
+    page = _load_page(_Handle(_address(pdf.raw)), index)
+    if not page:
+        raise pdfium.PdfiumError("Failed to load page.")
     try:
         geo = _Geometry(page)
         out = PageContent(index + 1, geo.width, geo.height)
-        textpage = page.get_textpage()
+        textpage = _load_text(page)
+        if not textpage:
+            raise pdfium.PdfiumError("Failed to load text page.")
         try:
-            out.chars = _dedupe(_chars(_Handle(_address(textpage.raw)), geo))
+            chars, texts = _chars(textpage, geo)
+            out.chars = _dedupe(chars)
         finally:
-            textpage.close()
-        out.images = _walk(_Handle(_address(page.raw)), _count_objects, _get_object, geo.matrix, out, not out.chars)
+            _close_text(textpage)
+        out.images = _walk(page, _count_objects, _get_object, geo.matrix, out, not out.chars, texts)
         return out
     finally:
-        page.close()
+        _close_page(page)
 
 
 # --- characters ---------------------------------------------------------------------------------------------
@@ -198,27 +224,33 @@ def _page_text(tp: _Handle, n: int) -> str:
 Run = tuple[float, float, float, float, bool, float, float, float, bool]
 
 
-def _chars(tp: _Handle, geo: _Geometry) -> list[Char]:
+def _chars(tp: _Handle, geo: _Geometry) -> tuple[list[Char], dict[int, Run]]:
+    """The page's printed characters, and its text objects (by address: the path walk skips them)."""
     n = _count_chars(tp)
     if n <= 0:
-        return []
+        return [], {}
     text = _page_text(tp, n)
-    rect, rect_at = _RECT, _RECT_AT
+    rect, rect_at, unpack = _RECT, _RECT_AT, _FOUR.unpack
     loose_box, text_object = _loose_box, _text_object
     height, plain = geo.height, geo.plain
     runs: dict[int, Run] = {}  # text object → what its characters share
     out: list[Char] = []
     append = out.append
+    last: Optional[int] = -1  # the last character's text object (no address): most characters share their neighbour's
+    a = b = c = d = size = wide = em = 0.0
+    straight = upright = True
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00":
             continue
         loose_box(tp, i, rect_at)
         obj = text_object(tp, i)
-        run = runs.get(obj)
-        if run is None:
-            run = runs[obj] = _run(tp, i)
-        a, b, c, d, straight, size, wide, em, upright = run
-        left, top, right, bottom = rect[:]
+        if obj != last:
+            last = obj
+            run = runs.get(obj)
+            if run is None:
+                run = runs[obj] = _run(tp, i)
+            a, b, c, d, straight, size, wide, em, upright = run
+        left, top, right, bottom = unpack(rect)
         if straight:
             if right - left > wide:  # vertical writing: PDFium's loose box is not the glyph's
                 left, bottom, right = _vertical(tp, i, em)
@@ -229,7 +261,7 @@ def _chars(tp: _Handle, geo: _Geometry) -> list[Char]:
             x0, y0, x1, y1 = geo.box(left, bottom, right, top)
             ga, gb, gc, gd, _, _ = _mul((a, b, c, d, 0, 0), geo.ctm)
             append(Char(ch, x0, y0, x1, y1, size or y1 - y0 or 10.0, ga * gd > 0 >= gb * gc))
-    return out
+    return out, runs
 
 
 def _run(tp: _Handle, i: int) -> Run:
@@ -264,7 +296,15 @@ def _dedupe(chars: list[Char], tol: float = 1.0) -> list[Char]:
     by_text: dict[str, list[Char]] = defaultdict(list)
     for ch in chars:
         by_text[ch.text].append(ch)
-    dropped = {id(ch) for same in by_text.values() if len(same) > 1 for ch in _twins(same, tol)}
+    dropped: set[int] = set()
+    for same in by_text.values():
+        if len(same) == 2:  # a text printed twice (most repeated ones): _twins for two, spelled out
+            a, b = same
+            if (abs(a.top - b.top) <= tol and abs(a.x0 - b.x0) <= tol and a.upright == b.upright
+                    and abs(a.size - b.size) < 0.01):
+                dropped.add(id(b))  # the later printed
+        elif len(same) > 2:
+            dropped.update(map(id, _twins(same, tol)))
     return [ch for ch in chars if id(ch) not in dropped] if dropped else chars
 
 
@@ -305,54 +345,74 @@ def _twins(same: list[Char], tol: float) -> list[Char]:
 # --- paths ----------------------------------------------------------------------------------------------------
 
 
-def _walk(parent: _Handle, count, get, outer: Matrix, out: PageContent, count_images: bool) -> int:
+def _walk(parent: _Handle, count, get, outer: Matrix, out: PageContent, count_images: bool,
+          texts: Container[int]) -> int:
     """Edges of every painted path under ``parent`` (a page or a form XObject) into ``out``; the number of
-    images."""
+    images. ``texts``: the addresses of the page's text objects, skipped without a call (a report's page has
+    hundreds).
+
+    One handle is reused for every object (a new ctypes object per object costs as much as a call), and a path is
+    told from other objects by its segment count (-1 for any other object), not by a call for its type. A
+    five-point path that closes an axis-aligned rectangle (``re``, as browsers draw every cell border, hundreds a
+    page) is read here, inline and with the fewest calls (a function call per path costs); a side shorter
+    than SHORT is left out (a browser's border is a rectangle 0.75 pt thin: two of its sides are that short), as
+    the table finder would drop it first."""
     images = 0
     h, v = out.h_edges, out.v_edges
+    happend, vappend = h.append, v.append
     oa, ob, oc, od, oe, of = outer
     straight = ob == 0 and oc == 0  # no quarter turn: an axis-aligned path stays axis-aligned, x and y apart
+    obj = _Handle()
+    count_segments, object_matrix, matrix_at, matrix = _count_segments, _object_matrix, _MATRIX_AT, _MATRIX
+    segment, five_at, five_points, fill_color = _segment, _FIVE_AT.from_address, _FIVE_POINTS.unpack_from, _fill_color
+    color, red, green, blue, alpha, white = _COLOR, _RED_AT, _GREEN_AT, _BLUE_AT, _ALPHA_AT, _WHITE
+    unpack = _SIX.unpack
     for i in range(count(parent)):
-        obj = get(parent, i)
-        kind = _object_type(obj)
-        if kind == _PATH:
-            _object_matrix(obj, _MATRIX_AT)
-            a, b, c, d, e, f = _MATRIX[:]
-            if not (straight and b == 0 and c == 0 and _count_segments(obj) == 5
-                    and _rectangle(obj, a * oa, d * od, e * oa + oe, f * od + of, h, v)):
-                _path_edges(obj, _mul((a, b, c, d, e, f), outer), h, v)
-        elif kind == _FORM:
-            _object_matrix(obj, _MATRIX_AT)
-            images += _walk(obj, _form_count, _form_object, _mul(_MATRIX[:], outer), out, count_images)  # type: ignore[arg-type]
-        elif kind == _IMAGE and count_images:
-            images += 1
+        address = get(parent, i)
+        if not address or address in texts:
+            continue
+        obj.value = address
+        segments = count_segments(obj)
+        if segments < 0:  # not a path
+            kind = _object_type(obj)
+            if kind == _FORM:
+                object_matrix(obj, matrix_at)
+                images += _walk(obj, _form_count, _form_object, _mul(unpack(matrix), outer), out, count_images,
+                                texts)
+            elif kind == _IMAGE and count_images:
+                images += 1
+            continue
+        object_matrix(obj, matrix_at)
+        a, b, c, d, e, f = unpack(matrix)
+        if segments == 5 and straight and b == 0 and c == 0:
+            if _in_memory:
+                x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = five_points(five_at(segment(obj, 0)))
+            else:
+                x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _five_points(obj)
+            if x4 == x0 and y4 == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
+                                          or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+                if (fill_color(obj, red, green, blue, alpha) and color[0] >= white and color[1] >= white
+                        and color[2] >= white and not _stroked(obj)):
+                    continue  # white and not stroked: a backing, no rule (see _hidden)
+                a *= oa
+                d *= od
+                e = e * oa + oe
+                f = f * od + of
+                left, right = a * x0 + e, a * x2 + e
+                if left > right:
+                    left, right = right, left
+                top, bottom = d * y0 + f, d * y2 + f
+                if top > bottom:
+                    top, bottom = bottom, top
+                if right - left >= SHORT:
+                    happend((top, left, right))
+                    happend((bottom, left, right))
+                if bottom - top >= SHORT:
+                    vappend((left, top, bottom))
+                    vappend((right, top, bottom))
+                continue
+        _path_edges(obj, _mul((a, b, c, d, e, f), outer), h, v)
     return images
-
-
-def _rectangle(obj: _Handle, a: float, d: float, e: float, f: float, h: list[HEdge], v: list[VEdge]) -> bool:
-    """A five-point path that closes an axis-aligned rectangle (``re``, as browsers draw every cell border, hundreds
-    a page) as its four sides, read with the fewest calls; False for any other five-point path. The path's
-    matrix scales and shifts only: x → a·x + e, y → d·y + f."""
-    if _in_memory:
-        x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _FIVE_POINTS.unpack_from(_FIVE_AT.from_address(_segment(obj, 0)))
-    else:
-        x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _five_points(obj)
-    if not (x4 == x0 and y4 == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
-                                       or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0))):
-        return False
-    if _hidden(obj):
-        return True
-    left, right = a * x0 + e, a * x2 + e
-    if left > right:
-        left, right = right, left
-    top, bottom = d * y0 + f, d * y2 + f
-    if top > bottom:
-        top, bottom = bottom, top
-    h.append((top, left, right))
-    h.append((bottom, left, right))
-    v.append((left, top, bottom))
-    v.append((right, top, bottom))
-    return True
 
 
 def _path_edges(obj: _Handle, mat: Matrix, h: list[HEdge], v: list[VEdge]) -> None:
@@ -471,9 +531,13 @@ def _square(pts: list[tuple[float, float]]) -> bool:
 
 def _hidden(obj: _Handle) -> bool:
     """A white rectangle painted without a stroke: Word and WPS paint one behind each line of some paragraphs."""
-    if not _fill_color(obj, *_COLOR_AT):
+    if not _fill_color(obj, _RED_AT, _GREEN_AT, _BLUE_AT, _ALPHA_AT):
         return False
     if _COLOR[0] < _WHITE or _COLOR[1] < _WHITE or _COLOR[2] < _WHITE:
         return False
+    return not _stroked(obj)
+
+
+def _stroked(obj: _Handle) -> bool:
     _draw_mode(obj, _FILL_MODE, _STROKE)
-    return not _MODE[1]
+    return bool(_MODE[1])

@@ -14,13 +14,13 @@ points on its own lines.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
-from operator import add
+from operator import add, itemgetter
 from typing import Optional
 
-from ._pdfium import HEdge, VEdge
+from ._pdfium import SHORT, HEdge, VEdge
 
 Box = tuple[float, float, float, float]
 Point = tuple[float, float]
@@ -29,7 +29,7 @@ SNAP = 3.0  # edges this close to one another are one line
 JOIN = 3.0  # collinear edges with a gap this small are one edge
 MEET = 3.0  # a vertical and a horizontal edge this close meet
 MIN_EDGE = 3.0  # shorter edges (after joining) are not rules
-MIN_EDGE_BEFORE = 1.0  # shorter edges are dropped before snapping
+MIN_EDGE_BEFORE = SHORT  # shorter edges are dropped before snapping (the reader leaves most out already)
 
 
 @dataclass
@@ -58,36 +58,30 @@ def _merge(edges: list[tuple[float, float, float]]) -> list[tuple[float, float, 
     """Edges ``(position, start, end)`` of one orientation: snapped to the mean position of their cluster
     (positions chained within SNAP), then joined where collinear with gaps of at most JOIN.
 
-    Edges drawn twice (a border shared by two cells, often) are counted, not walked twice: the mean weighs them
-    as pdfplumber does."""
-    distinct = sorted(edges)  # in drawing order they are nearly sorted already: faster than sorting a set
-    if not distinct:
+    An edge drawn twice (a border shared by two cells, often) counts twice in the mean, as in pdfplumber. Most
+    clusters of a report's page are one edge: it stays as it is."""
+    if not edges:
         return []
-    counts = Counter(edges) if len(set(edges)) < len(edges) else None  # most pages draw each edge once
-    if counts:
-        distinct = sorted(counts)
-    positions = [e[0] for e in distinct]
-    spans = [(start, end) for _, start, end in distinct]
+    edges = sorted(edges)  # in drawing order they are nearly sorted already
+    positions = [e[0] for e in edges]
     cuts = [k for k, (p, q) in enumerate(zip(positions, positions[1:]), 1) if q > p + SNAP]
     out: list[tuple[float, float, float]] = []
-    for lo, hi in zip([0] + cuts, cuts + [len(distinct)]):
-        if counts:
-            total = count = 0.0
-            for e in distinct[lo:hi]:
-                total += e[0] * counts[e]
-                count += counts[e]
-        else:  # the same sums, each edge once
-            total, count = reduce(add, positions[lo:hi], 0.0), float(hi - lo)
-        _join(total / count, spans[lo:hi], out)
+    for lo, hi in zip([0, *cuts], [*cuts, len(edges)]):
+        if hi - lo == 1:
+            out.append(edges[lo])
+        else:
+            _join(reduce(add, positions[lo:hi], 0.0) / (hi - lo), sorted(edges[lo:hi], key=_SPAN), out)
     return out
 
 
-def _join(at: float, spans: list[tuple[float, float]], out: list[tuple[float, float, float]]) -> None:
-    """Collinear edges at ``at`` from their ``(start, end)`` spans: joined where a gap is at most JOIN."""
-    spans.sort()
-    it = iter(spans)
-    start, end = next(it)
-    for s, t in it:
+_SPAN = itemgetter(1, 2)
+
+
+def _join(at: float, edges: list[tuple[float, float, float]], out: list[tuple[float, float, float]]) -> None:
+    """Collinear edges at ``at``, sorted by ``(start, end)``: joined where a gap is at most JOIN."""
+    it = iter(edges)
+    _, start, end = next(it)
+    for _, s, t in it:
         if s <= end + JOIN:
             if t > end:
                 end = t
@@ -98,22 +92,25 @@ def _join(at: float, spans: list[tuple[float, float]], out: list[tuple[float, fl
 
 
 def _intersections(horizontal: list[HEdge], vertical: list[VEdge]) -> tuple[list[Point], dict, dict]:
-    """Meeting points, sorted, with the vertical and horizontal edges through each (by index)."""
+    """Meeting points, sorted, with the vertical and horizontal edges through each: a set of edges as an int
+    whose bit k stands for edge k (two points are joined by an edge when their ints share a bit)."""
     horizontal = sorted(horizontal)
     ys = [e[0] for e in horizontal]
-    through_v: dict[Point, set[int]] = defaultdict(set)
-    through_h: dict[Point, set[int]] = defaultdict(set)
+    through_v: dict[Point, int] = {}
+    through_h: dict[Point, int] = {}
+    get_v, get_h = through_v.get, through_h.get
     for vi, (x, top, bottom) in enumerate(sorted(vertical)):
+        bit = 1 << vi
         lo = bisect_left(ys, top - MEET)
         for hi, (y, x0, x1) in enumerate(horizontal[lo:bisect_right(ys, bottom + MEET)], lo):
             if x0 - MEET <= x <= x1 + MEET:
                 p = (x, y)
-                through_v[p].add(vi)
-                through_h[p].add(hi)
+                through_v[p] = get_v(p, 0) | bit
+                through_h[p] = get_h(p, 0) | 1 << hi
     return sorted(through_v), through_v, through_h
 
 
-def _cells(points: list[Point], through_v: dict, through_h: dict) -> list[Box]:
+def _cells(points: list[Point], through_v: dict[Point, int], through_h: dict[Point, int]) -> list[Box]:
     """For each meeting point, the smallest cell it is the top-left corner of: the nearest point below and the
     nearest point to the right that an edge joins to it, and the corner opposite joined to both.
 
@@ -121,70 +118,80 @@ def _cells(points: list[Point], through_v: dict, through_h: dict) -> list[Box]:
     this one, none further is."""
     below: dict[float, list[float]] = defaultdict(list)  # x -> the ys of the points on that vertical line
     right: dict[float, list[float]] = defaultdict(list)  # y -> the xs of the points on that horizontal line
-    for x, y in points:  # sorted: each list comes out sorted
+    for x, y in points:  # sorted: each list comes out sorted, and the lines of ``below`` come by x
         below[x].append(y)
         right[y].append(x)
     cells: list[Box] = []
-    for x, y in points:
-        ys, xs = below[x], right[y]
-        i, j = bisect_right(ys, y), bisect_right(xs, x)
-        if i == len(ys) or j == len(xs):  # nothing below or to the right: no cell
-            continue
-        v_here, h_here = through_v[(x, y)], through_h[(x, y)]
-        y2, x2 = ys[i], xs[j]  # most points: the nearest point below and to the right make the cell
-        if (not v_here.isdisjoint(through_v[(x, y2)]) and not h_here.isdisjoint(through_h[(x2, y)])
-                and _closes(x2, y, y2, through_v, through_h, through_h[(x, y2)])):
-            cells.append((x, y, x2, y2))
-            continue
-        joined_right: Optional[list[float]] = None
-        for y2 in ys[i:]:
-            h_below = through_h[(x, y2)]
-            if v_here.isdisjoint(through_v[(x, y2)]):
-                break
-            if joined_right is None:
-                joined_right = []
-                for x2 in xs[j:]:
-                    if h_here.isdisjoint(through_h[(x2, y)]):
-                        break
-                    joined_right.append(x2)
-            closing = next((x2 for x2 in joined_right if _closes(x2, y, y2, through_v, through_h, h_below)), None)
-            if closing is not None:
-                cells.append((x, y, closing, y2))
-                break
+    for x, ys in below.items():
+        last = len(ys) - 1
+        for i, y in enumerate(ys):  # the points in their sorted order
+            if i == last:
+                break  # nothing below: no cell
+            xs = right[y]
+            j = bisect_right(xs, x)
+            if j == len(xs):  # nothing to the right
+                continue
+            here = (x, y)
+            v_here, h_here = through_v[here], through_h[here]
+            y2, x2 = ys[i + 1], xs[j]  # most points: the nearest point below and to the right make the cell
+            if v_here & through_v[(x, y2)] and h_here & through_h[(x2, y)]:
+                corner = (x2, y2)
+                if (corner in through_v and through_v[corner] & through_v[(x2, y)]
+                        and through_h[corner] & through_h[(x, y2)]):
+                    cells.append((x, y, x2, y2))
+                    continue
+            joined_right: Optional[list[float]] = None
+            for y2 in ys[i + 1:]:
+                if not v_here & through_v[(x, y2)]:
+                    break
+                h_below = through_h[(x, y2)]
+                if joined_right is None:
+                    joined_right = []
+                    for x2 in xs[j:]:
+                        if not h_here & through_h[(x2, y)]:
+                            break
+                        joined_right.append(x2)
+                closing = next((x2 for x2 in joined_right if _closes(x2, y, y2, through_v, through_h, h_below)), None)
+                if closing is not None:
+                    cells.append((x, y, closing, y2))
+                    break
     return cells
 
 
-def _closes(x2: float, y: float, y2: float, through_v: dict, through_h: dict, h_below: set[int]) -> bool:
+def _closes(x2: float, y: float, y2: float, through_v: dict[Point, int], through_h: dict[Point, int],
+            h_below: int) -> bool:
     """Is (x2, y2) a meeting point that a vertical edge joins to (x2, y) above it and an edge of ``h_below`` (the
     horizontal edges through the cell's lower-left corner) to the left?"""
     corner = (x2, y2)
-    return (corner in through_v and not through_v[corner].isdisjoint(through_v[(x2, y)])
-            and not through_h[corner].isdisjoint(h_below))
+    return bool(corner in through_v and through_v[corner] & through_v[(x2, y)] and through_h[corner] & h_below)
 
 
 def _group(cells: list[Box]) -> list[list[Box]]:
     """Cells that share a corner, as pdfplumber groups them (its order kept: it decides which cell a character on
     a shared border goes to); tables top to bottom, one-cell tables dropped."""
-    remaining = list(cells)
+    remaining = [(cell, ((cell[0], cell[1]), (cell[0], cell[3]), (cell[2], cell[1]), (cell[2], cell[3])))
+                 for cell in cells]
     tables: list[list[Box]] = []
     current: list[Box] = []
     corners: set[Point] = set()
     while remaining:
         before = len(current)
-        left: list[Box] = []
-        for cell in remaining:
-            x0, top, x1, bottom = cell
-            mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+        left: list[tuple[Box, tuple[Point, Point, Point, Point]]] = []
+        for item in remaining:
+            mine = item[1]
             if not current or not corners.isdisjoint(mine):
                 corners.update(mine)
-                current.append(cell)
+                current.append(item[0])
             else:
-                left.append(cell)
+                left.append(item)
         remaining = left
         if len(current) == before:
             tables.append(current)
             current, corners = [], set()
     if current:
         tables.append(current)
-    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    tables.sort(key=lambda t: min(map(_TOP_LEFT, t)))
     return [t for t in tables if len(t) > 1]
+
+
+_TOP_LEFT = itemgetter(1, 0)

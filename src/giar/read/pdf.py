@@ -15,7 +15,6 @@ boxed them (the reader ran on pdfplumber before: benchmarks/pdf_speed.py times b
 from __future__ import annotations
 
 import re
-import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -62,6 +61,10 @@ def _bbox(chars: list[Char]) -> Box:
     )
 
 
+def _middle_x0(c: Char) -> tuple[float, float]:
+    return c.top + c.bottom, c.x0  # twice the middle: ordered as the middle, without a division
+
+
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters into visual lines, top to bottom, each sorted left to right.
 
@@ -73,38 +76,48 @@ def _group_lines(chars: list[Char]) -> list[list[Char]]:
     else:
         upright = [c for c in chars if c.upright]
         rotated = [c for c in chars if not c.upright]
-    lines: list[tuple[float, float, list[Char]]] = []  # (middle, size, chars)
-    by_middle = sorted([((c.top + c.bottom) / 2, c.x0, k, c) for k, c in enumerate(upright)])  # k: ties as given
-    for mid, _, _, ch in by_middle:
+    out: list[list[Char]] = []
+    line: list[Char] = []
+    line_mid = line_size = 0.0  # the middle and font size of the line's first character
+    for ch in sorted(upright, key=_middle_x0):  # by middle, then x0, then as given (a stable sort)
+        mid = (ch.top + ch.bottom) / 2
         size = ch.size
-        if lines and abs(lines[-1][0] - mid) <= 0.45 * min(size, lines[-1][1]):
-            lines[-1][2].append(ch)
+        if line and abs(line_mid - mid) <= 0.45 * (size if size < line_size else line_size):
+            line.append(ch)
         else:
-            lines.append((mid, size, [ch]))
-    out = [sorted(cs, key=_X0) for _, _, cs in lines]
+            line = [ch]
+            out.append(line)
+            line_mid, line_size = mid, size
+    out = [sorted(cs, key=_X0) for cs in out]
     if rotated:  # text set sideways: keep the PDF's own order, one line per run of rotated text
         out.append(rotated)
         out.sort(key=lambda cs: min(c.top for c in cs))
     return out
 
 
-def _gap(a: Char, b: Char) -> float:
-    return b.x0 - a.x1
+_CJK_OF: dict[str, bool] = {}  # is_cjk of each one-character text seen: a page repeats its characters
 
 
 def _words(line: list[Char]) -> list[list[Char]]:
     """A line's characters split where a space would be printed, and where CJK meets non-CJK, so a number in
     running text ("收到申请859件") gets a box of its own."""
     words: list[list[Char]] = []
+    word: list[Char] = []
     prev_x1 = 0.0
     prev_cjk = False  # is the last character of the previous one CJK
+    cjk_of = _CJK_OF
     for ch in line:
         text = ch.text
-        cjk = is_cjk(text[0])
+        cjk = cjk_of.get(text)
+        if cjk is None:
+            cjk = is_cjk(text[0])
+            if len(text) == 1:
+                cjk_of[text] = cjk
         if words and ch.x0 - prev_x1 <= WORD_GAP * ch.size and prev_cjk == cjk:
-            words[-1].append(ch)
+            word.append(ch)
         else:
-            words.append([ch])
+            word = [ch]
+            words.append(word)
         prev_x1, prev_cjk = ch.x1, cjk if len(text) == 1 else is_cjk(text[-1])
     return words
 
@@ -152,12 +165,19 @@ def _text_of(chars: list[Char]) -> str:
     """The text of a table cell: its lines joined by the giar rule (nothing between CJK, else a space)."""
     if len(chars) <= 1:
         return normalize(chars[0].text) if chars else ""
-    top, bottom = chars[0].top, chars[0].bottom
+    first = chars[0]
+    top, bottom = first.top, first.bottom
     for c in chars:
         if c.top != top or c.bottom != bottom or not c.upright:
             break
     else:  # one line, one font
-        return _line_text(sorted(chars, key=_X0))
+        line = sorted(chars, key=_X0)
+        prev_x1 = line[0].x0  # no gap before the first (a size is never 0)
+        for c in line:  # a visible gap anywhere (rare in a cell): spelled word by word
+            if c.x0 - prev_x1 > WORD_GAP * c.size:
+                return _line_text(line)
+            prev_x1 = c.x1
+        return normalize("".join([c.text for c in line]))
     text = ""
     for line in _group_lines(chars):
         s = _line_text(line)
@@ -171,12 +191,14 @@ def _split_cells(line: list[Char]) -> list[list[Char]]:
     A letter-spaced title (每 个 字 隔 开) also has wide gaps: if every piece would be one CJK character, it is
     one line of text, not a row.
     """
-    cells = [[line[0]]]
+    cell = [line[0]]
+    cells = [cell]
     for a, b in zip(line, line[1:]):
-        if _gap(a, b) > CELL_GAP * max(a.size, b.size):
-            cells.append([b])
+        if b.x0 - a.x1 > CELL_GAP * (a.size if a.size > b.size else b.size):
+            cell = [b]
+            cells.append(cell)
         else:
-            cells[-1].append(b)
+            cell.append(b)
     if len(cells) > 2 and all(len(c) == 1 and is_cjk(c[0].text[0]) for c in cells):
         return [line]
     return cells
@@ -257,33 +279,44 @@ class _Owners:
         self.ys = sorted({v for b in boxes for v in (b[1], b[3])})
         col = {x: i for i, x in enumerate(self.xs)}
         row = {y: i for i, y in enumerate(self.ys)}
-        self.owner: dict[tuple[int, int], int] = {}
+        self.width = width = len(self.xs) - 1  # slots in a row
+        owner: list[Optional[int]] = [None] * (width * (len(self.ys) - 1))  # slot (r, c) at r * width + c
         for k, (x0, top, x1, bottom) in enumerate(boxes):
+            c0, c1 = col[x0], col[x1]
             for r in range(row[top], row[bottom]):
-                for c in range(col[x0], col[x1]):
-                    self.owner.setdefault((r, c), k)
+                at = r * width
+                for slot in range(at + c0, at + c1):
+                    if owner[slot] is None:
+                        owner[slot] = k
+        self.owner = owner
 
     def find(self, x: float, y: float) -> Optional[int]:
-        found = [self.owner[(r, c)] for r in _slots(self.ys, y) for c in _slots(self.xs, x) if (r, c) in self.owner]
+        owner, width = self.owner, self.width
+        found = [k for r in _slots(self.ys, y) for c in _slots(self.xs, x) if (k := owner[r * width + c]) is not None]
         return min(found) if found else None
 
     def assign(self, chars: list[Char], n: int) -> tuple[list[list[Char]], list[Char], list[Char]]:
         """The characters of each of the ``n`` cells (by the centre of each character), the characters in the
         table's box but in no cell, and those outside it (in their order)."""
-        xs, ys, owner, find = self.xs, self.ys, self.owner, self.find
+        xs, ys, owner, width, find = self.xs, self.ys, self.owner, self.width, self.find
         x0, top, x1, bottom = xs[0], ys[0], xs[-1], ys[-1]
-        last_col, last_row = len(xs) - 1, len(ys) - 1
+        last_row = len(ys) - 1
         inside: list[list[Char]] = [[] for _ in range(n)]
         stray: list[Char] = []  # in the table's box but in no cell: a slot whose cell the PDF did not draw
         rest: list[Char] = []
+        keep = rest.append
         for ch in chars:
-            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-            if not (x0 <= cx <= x1 and top <= cy <= bottom):
-                rest.append(ch)
+            cy = (ch.top + ch.bottom) / 2
+            if not top <= cy <= bottom:  # most characters outside a table are above or below it
+                keep(ch)
+                continue
+            cx = (ch.x0 + ch.x1) / 2
+            if not x0 <= cx <= x1:
+                keep(ch)
                 continue
             c, r = bisect_right(xs, cx) - 1, bisect_right(ys, cy) - 1
-            if 0 <= c < last_col and 0 <= r < last_row and xs[c] < cx and ys[r] < cy:  # inside one slot
-                k = owner.get((r, c))
+            if c < width and r < last_row and xs[c] < cx and ys[r] < cy:  # inside one slot
+                k = owner[r * width + c]
             else:  # on an edge: the first cell whose closed box holds it
                 k = find(cx, cy)
             if k is not None:
@@ -355,6 +388,9 @@ def _loose_cells(stray: list[Char], spans: list[Span[CellVal]], xs: list[float],
     return list(loose.values()), left_over
 
 
+_START, _END = itemgetter(1), itemgetter(2)
+
+
 def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge]:
     """Horizontal lines to close a table that a page break cut open.
 
@@ -367,11 +403,14 @@ def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge
     if len(vertical) < 2:
         return []
     ends: list[HEdge] = []  # where two or more rules end (start) together, lowest (highest) first
-    for end, pick in ((2, max), (1, min)):
-        y = pick(map(itemgetter(end), vertical))
-        at = [e for e in vertical if -EDGE_TOL <= e[end] - y <= EDGE_TOL]
-        if len(at) >= 2:
-            ends.append((y, min(e[0] for e in at), max(e[0] for e in at)))
+    y = max(map(_END, vertical))
+    at = [e[0] for e in vertical if e[2] - y >= -EDGE_TOL]  # none ends below the lowest end
+    if len(at) >= 2:
+        ends.append((y, min(at), max(at)))
+    y = min(map(_START, vertical))
+    at = [e[0] for e in vertical if e[1] - y <= EDGE_TOL]
+    if len(at) >= 2:
+        ends.append((y, min(at), max(at)))
     if not ends:
         return []
     # the horizontal rules near either end, in one pass (the window is wider than EDGE_TOL: tested exactly below)
@@ -380,6 +419,13 @@ def _closing_lines(horizontal: list[HEdge], vertical: list[VEdge]) -> list[HEdge
     return [(y, x0, x1) for y, x0, x1 in ends
             if not any(-EDGE_TOL <= hy - y <= EDGE_TOL and hx0 <= x0 + EDGE_TOL and hx1 >= x1 - EDGE_TOL
                        for hy, hx0, hx1 in near)]
+
+
+def _median(values: list[float]) -> float:
+    """statistics.median, without its generality (a line has a few dozen sizes, and there are many lines)."""
+    values.sort()
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
 def _page_items(content: PageContent) -> PageItems:
@@ -397,7 +443,7 @@ def _page_items(content: PageContent) -> PageItems:
     for line in _group_lines(rest):
         cells = _split_cells(line)
         pieces = [_pieces(c, content.number) for c in cells]
-        size = statistics.median(c.size for c in line)
+        size = _median([c.size for c in line])
         out.items.append(TextLine(content.number, pieces, _bbox(line), size))
     out.items.sort(key=lambda it: (it.bbox[1], it.bbox[0]))
     return out
