@@ -9,6 +9,8 @@ run with a confidence, :attr:`giar.model.TextRun.confidence`), before the arithm
    rule 4) is null, every number of it: the reader cannot tell a misread from the source's error, so unlike a
    text layer it does not keep them (:attr:`RowStatus.OCR_BROKEN`). A column rule (rules 1 and 3) still broken
    once those rows are out nulls every OCR'd row in it.
+   A positive number in a signed column (本年增/减, 2019 template) is null too: a minus is a short stroke OCR
+   drops, and no rule checks a sign.
 3. **Doubtful.** A broken row that holds digits OCR confuses (0/6/8, 1/7) is :attr:`RowStatus.OCR_DOUBTFUL`:
    null, and frozen, so the arithmetic does not fill it back either.
 
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Optional
 
 from .model import Document, Finding, TextRun
 from .status import FindingKind, RowStatus
-from .template import TemplateName, rules
+from .template import TEMPLATES, TemplateName, rules
 from .validate import broken
 
 if TYPE_CHECKING:
@@ -87,6 +89,18 @@ def gate(cells: Cells, doc: Document, template: TemplateName, settings: OcrSetti
                 message=f"{key}: OCR read {text!r} with confidence {c:.2f}, below {settings.min_confidence:.2f}; "
                 "left null",
             ))
+    # 1b. a signed column (本年增/减) read without a minus: a minus is a short stroke OCR drops, and no rule checks
+    # the sign, so a positive number there is unverified
+    for key in sorted(conf):
+        value = cells.values.get(key)
+        if value is not None and value > 0 and _signed(template, key):
+            _null(cells, [key])
+            cells.status[key] = RowStatus.OCR_UNSURE
+            findings.append(Finding(
+                kind=FindingKind.OCR, key=key,
+                message=f"{key}: OCR read {value} with no sign in a column of increases and decreases; a minus is "
+                "easily lost in OCR and no rule checks it, so it is left null",
+            ))
     # 2. rows that break their own rule, then column rules still broken
     doubted: dict[str, str] = {}  # row -> the rule it broke
     for f in broken(cells.values, template):
@@ -113,6 +127,18 @@ def gate(cells: Cells, doc: Document, template: TemplateName, settings: OcrSetti
             "error, so the row is left null",
         ))
     return findings
+
+
+def _signed(template: TemplateName, key: str) -> bool:
+    table, row, col = key.split(".")
+    spec = TEMPLATES[template].tables.get(table)
+    if spec is None:
+        return False
+    try:
+        columns = spec.row(row).columns
+    except KeyError:
+        return False
+    return any(c.key == col and c.kind == "signed" for c in columns)
 
 
 def _null_rows(cells: Cells, rows: dict[str, str], conf: dict[str, float], texts: dict[str, str]) -> None:

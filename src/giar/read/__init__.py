@@ -16,8 +16,9 @@ from ..errors import ReadError, short, typed
 from ..limits import DEFAULT, Deadline, Limits
 from ..model import Document
 from . import guard
+from . import ocr as ocr_reader
 from .ideographs import map_ideographs
-from .ocr import DEFAULT_OCR, OcrSettings, available, image_kind
+from .ocr import DEFAULT_OCR, OcrSettings
 from .text import is_markdown, normalize, read_text
 
 Source = Union[str, bytes, Path]
@@ -76,10 +77,8 @@ def _read(data: bytes | str, name: str, limits: Limits, ocr: OcrSettings = DEFAU
         return Document(source=name, format="markdown" if is_markdown(text) else "text", text=text)
     if not data.strip():
         raise ReadError(f"{short(name)}: empty file")
-    if image_kind(data) and available():  # a scan as an image file: OCR (without the extra, screen says so)
-        from .ocr import read_image_file
-
-        return guard.after_ocr(read_image_file(data, name, limits, ocr), name)
+    if ocr_reader.image_kind(data) and ocr_reader.available():  # a scan as an image file: OCR (without the extra, screen says so)
+        return guard.after_ocr(ocr_reader.read_image_file(data, name, limits, ocr), name)
     guard.screen(data, name, limits)
     from .detect import detect
 
@@ -88,12 +87,10 @@ def _read(data: bytes | str, name: str, limits: Limits, ocr: OcrSettings = DEFAU
         from .pdf import read_pdf
 
         info = guard.open_pdf(data, name, limits)
-        if available():  # only the pages without a text layer are OCR'd; a PDF with none is read as before
-            from .ocr import blank_pages, read_pdf_ocr
-
-            blank = blank_pages(data)
+        if ocr_reader.available():  # only the pages without a text layer are OCR'd; a PDF with none is read as before
+            blank = ocr_reader.blank_pages(data)
             if blank:
-                return guard.after_ocr(read_pdf_ocr(data, name, blank, ocr), name)
+                return guard.after_ocr(ocr_reader.read_pdf_ocr(data, name, blank, ocr), name)
         return guard.after_pdf(read_pdf(data, name), data, info, name)
     if fmt == "docx":
         from .docx import read_docx
