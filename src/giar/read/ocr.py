@@ -266,13 +266,15 @@ class OcrPage:
 def read_image(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings) -> OcrPage:
     """One page image (RGB or grey array) as the characters and rules the PDF reader lays out."""
     grey = _grey(rgb, settings)
+    px = 72.0 / dpi
+    h, w = grey.shape
+    if _ink(grey).mean() < 1e-4:  # a blank page: nothing to read, and detection would cost as much as a full one
+        return OcrPage(PageContent(number=number, width=w * px, height=h * px), 0.0)
     angle = skew_angle(grey, settings.max_skew) if settings.deskew and settings.max_skew > 0 else 0.0
     if abs(angle) < settings.min_skew:
         angle = 0.0
     if angle:
         grey = _rotate(grey, angle)
-    px = 72.0 / dpi
-    h, w = grey.shape
     content = PageContent(number=number, width=w * px, height=h * px)
     content.h_edges, content.v_edges, rules = ruling_lines(grey, px)
     import numpy as np
@@ -416,8 +418,13 @@ def read_image_file(data: bytes, source: str, limits: Limits, settings: OcrSetti
                 raise TooLarge(f"{name}: an image of more than {limits.max_pdf_pages:,} pages (Limits.max_pdf_pages)")
             dpi = frame.info.get("dpi", (150, 150))[0] or 150
             frames.append((np.array(frame.convert("RGB")), float(dpi)))
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ReadError(f"{name}: cannot decode the image ({exc})") from None
+    except TooLarge:
+        raise
+    except Image.DecompressionBombError:
+        raise TooLarge(f"{name}: an image of too many pixels to decode safely") from None
+    except (OSError, ValueError, SyntaxError):
+        kind = image_kind(data) or "image"
+        raise ReadError(f"{name}: cannot decode the {kind} image: damaged or truncated") from None
     contents: list[PageContent] = []
     ocr_chars: dict[int, list[Char]] = {}
     skews: dict[int, float] = {}
