@@ -7,8 +7,10 @@ run with a confidence, :attr:`giar.model.TextRun.confidence`), before the arithm
    finding (its cell gets :attr:`RowStatus.OCR_UNSURE`; the arithmetic may then fill it, as SCHEMA allows).
 2. **Broken.** A row whose OCR'd values break a rule of its own (a row's total, rule 2; a review group's,
    rule 4) is null, every number of it: the reader cannot tell a misread from the source's error, so unlike a
-   text layer it does not keep them (:attr:`RowStatus.OCR_BROKEN`). A column rule (rules 1 and 3) still broken
-   once those rows are out nulls every OCR'd row in it.
+   text layer it does not keep them (:attr:`RowStatus.OCR_BROKEN`). A column rule (rules 1 and 3) broken while
+   every row in it adds up is the source's own error, not a misread, and is reported as for a text layer: one
+   misread number breaks its own row's rule (every row of 三 and every group of 四 has one), so only two
+   misreads in one row that cancel out could break a column alone.
    A positive number in a signed column (本年增/减, 2019 template) is null too: a minus is a short stroke OCR
    drops, and no rule checks a sign.
 3. **Doubtful.** A broken row that holds digits OCR confuses (0/6/8, 1/7) is :attr:`RowStatus.OCR_DOUBTFUL`:
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Optional
 
 from .model import Document, Finding, TextRun
 from .status import FindingKind, RowStatus
-from .template import TEMPLATES, TemplateName, rules
+from .template import TEMPLATES, TemplateName
 from .validate import broken
 
 if TYPE_CHECKING:
@@ -108,16 +110,7 @@ def gate(cells: Cells, doc: Document, template: TemplateName, settings: OcrSetti
             doubted.setdefault(f.key, f.rule)
     texts = {k: cells.prov.get(k, {}).get("text", "") for k in conf}
     _null_rows(cells, doubted, conf, texts)
-    by_name = {r.name: r for r in rules(template)}
-    later: dict[str, str] = {}
-    for f in broken(cells.values, template):
-        rule = by_name.get(f.rule or "")
-        if rule is None:
-            continue
-        for k in rule.cells:
-            if k in conf and cells.values.get(k) is not None:
-                later.setdefault(_row(k), rule.name)
-    _null_rows(cells, later, conf, texts)
+    later: dict[str, str] = {}  # column rules are left to the arithmetic findings (see the module's note)
     for row, rule_name in {**doubted, **later}.items():
         status = cells.status[row]
         why = " and holds digits OCR confuses (0/6/8, 1/7)" if status is RowStatus.OCR_DOUBTFUL else ""

@@ -235,9 +235,18 @@ def _width(ch: str) -> float:
     return 1.0 if is_cjk(ch) else 0.55
 
 
+# a box of digits in which the recogniser put a letter o for a zero ("o", "1o"): read as the zero it is, but held
+# below the gate's default threshold, so the number is null unless the arithmetic gives it (as it gives 0 to the
+# parts of a total already met)
+_LETTER_ZERO = re.compile(r"^[\doO]*[oO][\doO]*$")
+LETTER_ZERO_CONFIDENCE = 0.85
+
+
 def chars_of(box: Iterable[Iterable[float]], text: str, score: float, px: float) -> list[Char]:
     """One OCR'd text box cut into characters across its width (in points, ``px`` per pixel); spaces are gaps."""
     text = _STRAY_POINT.sub(lambda m: m.group(1) or m.group(2), text.strip())
+    if _LETTER_ZERO.match(text):
+        text, score = text.replace("o", "0").replace("O", "0"), min(score, LETTER_ZERO_CONFIDENCE)
     pts = [tuple(p) for p in box]
     x0, x1 = min(p[0] for p in pts) * px, max(p[0] for p in pts) * px
     top, bottom = min(p[1] for p in pts) * px, max(p[1] for p in pts) * px
@@ -254,6 +263,27 @@ def chars_of(box: Iterable[Iterable[float]], text: str, score: float, px: float)
         if not c.isspace():
             out.append(OcrChar(c, round(x, 2), round(top, 2), round(nx, 2), round(bottom, 2), size, True, float(score)))
         x = nx
+    return out
+
+
+def _unique_chars(boxes: list[list[Char]]) -> list[Char]:
+    """The characters of all boxes, each read once: the detector sometimes returns two overlapping boxes on one
+    line ("24" and "4155" over the cells 24 | 155), and the overlap's characters would be read twice ("244").
+    Narrower boxes are taken first; a character of a wider one whose centre lies in a box already taken on the
+    same line is dropped."""
+    taken: list[tuple[float, float, float, float]] = []
+    out: list[Char] = []
+    for chars in sorted((b for b in boxes if b), key=lambda b: b[-1].x1 - b[0].x0):
+        x0, x1 = chars[0].x0, chars[-1].x1
+        top, bottom = min(c.top for c in chars), max(c.bottom for c in chars)
+        for c in chars:
+            cx = (c.x0 + c.x1) / 2
+            if not any(
+                a0 <= cx <= a1 and min(bottom, ab) - max(top, at) > 0.5 * min(bottom - top, ab - at)
+                for a0, at, a1, ab in taken
+            ):
+                out.append(c)
+        taken.append((x0, top, x1, bottom))
     return out
 
 
@@ -281,8 +311,7 @@ def read_image(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings) 
 
     text_only = np.where(rules > 0, 255, grey).astype(np.uint8)
     result, _ = _engine(settings.threads, settings.box_score, settings.det_max_side)(np.ascontiguousarray(text_only))
-    for box, text, score in result or []:
-        content.chars.extend(chars_of(box, str(text), float(score), px))
+    content.chars = _unique_chars([chars_of(box, str(text), float(score), px) for box, text, score in result or []])
     content.chars.sort(key=lambda c: (c.top, c.x0))
     return OcrPage(content, angle)
 
