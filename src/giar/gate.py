@@ -103,15 +103,14 @@ def gate(cells: Cells, doc: Document, template: TemplateName, settings: OcrSetti
                 message=f"{key}: OCR read {value} with no sign in a column of increases and decreases; a minus is "
                 "easily lost in OCR and no rule checks it, so it is left null",
             ))
-    # 2. rows that break their own rule, then column rules still broken
+    # 2. rows that break their own rule (a column rule broken alone is the source's: see the module's note)
     doubted: dict[str, str] = {}  # row -> the rule it broke
     for f in broken(cells.values, template):
         if f.rule and f.rule.startswith(_ROW_RULES) and f.key:
             doubted.setdefault(f.key, f.rule)
     texts = {k: cells.prov.get(k, {}).get("text", "") for k in conf}
     _null_rows(cells, doubted, conf, texts)
-    later: dict[str, str] = {}  # column rules are left to the arithmetic findings (see the module's note)
-    for row, rule_name in {**doubted, **later}.items():
+    for row, rule_name in doubted.items():
         status = cells.status[row]
         why = " and holds digits OCR confuses (0/6/8, 1/7)" if status is RowStatus.OCR_DOUBTFUL else ""
         findings.append(Finding(
