@@ -21,18 +21,22 @@ from .limits import Limits, MiB
 from .pipeline import trace
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+SCAN_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}  # read from a folder only where giar[ocr] is installed
 
 
 def expand(paths: Sequence[str]) -> list[str]:
     """Files as given; a folder stands for the reports inside it (gold files and notes left out)."""
+    from .read.ocr import available
+
     out: list[str] = []
+    suffixes = TEXT_SUFFIXES | SCAN_SUFFIXES if available() else TEXT_SUFFIXES
     for p in paths:
         path = Path(p)
         if _is_dir(path):
             out.extend(
                 str(f)
                 for f in sorted(path.rglob("*"))
-                if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES and f.name.upper() not in {"README.MD", "SOURCES.MD"}
+                if f.is_file() and f.suffix.lower() in suffixes and f.name.upper() not in {"README.MD", "SOURCES.MD"}
             )
         else:
             out.append(p)

@@ -32,6 +32,7 @@ class TextRun(Strict):
     end: int
     page: int
     bbox: tuple[float, float, float, float]
+    confidence: Optional[float] = None  # OCR'd text: the recogniser's lowest confidence over the run
 
 
 class Mark(Strict):
@@ -171,6 +172,8 @@ class ProvDict(TypedDict, total=False):
     page: int
     bbox: tuple[float, float, float, float]
     repairs: list[str]
+    reader: Format
+    confidence: float
 
 
 class Provenance(Strict):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from .errors import InternalError, short, typed
+from .gate import gate, ocr_runs
 from .grid import DataRow, build, data_rows
 from .infer import infer
 from .limits import DEFAULT as DEFAULT_LIMITS
@@ -34,6 +35,7 @@ from .model import (
     Usage,
 )
 from .read import Source, read
+from .read.ocr import DEFAULT_OCR, OcrSettings
 from .sections import body, locate, report_end, report_starts
 from .status import FindingKind, RowStatus
 from .template import TABLES, TEMPLATES, Rule, TemplateName
@@ -216,7 +218,10 @@ def locate_values(cells: Cells, doc: Document) -> None:
             if p.get("span"):
                 i = bisect_right(starts, p["span"][0]) - 1
                 if i >= 0 and doc.runs[i].start <= p["span"][0] < doc.runs[i].end:
-                    p["page"], p["bbox"] = doc.runs[i].page, doc.runs[i].bbox
+                    run = doc.runs[i]
+                    p["page"], p["bbox"] = run.page, run.bbox
+                    if run.confidence is not None:  # read by OCR
+                        p["reader"], p["confidence"] = "ocr", run.confidence
 
 
 def table_reports(
@@ -269,11 +274,12 @@ def run(
     cache: Optional[RepairCache] = None,
     settings: MatchSettings = DEFAULT,
     deadline: Optional[Deadline] = None,
+    ocr: Optional[OcrSettings] = None,
 ) -> Trace:
     """All stages on one document. ``llm`` turns on the repair stage; ``force_llm`` sends every table to it
     (for comparing paths), otherwise only tables the rules left inconsistent or incomplete go. A document that is
     no report giar reads raises (:class:`~giar.errors.NotAnAnnualReport`, :class:`~giar.errors.UnsupportedTemplate`);
-    ``deadline`` is checked between stages."""
+    ``deadline`` is checked between stages; ``ocr``'s thresholds gate numbers read by OCR (:mod:`giar.gate`)."""
     deadline = deadline or Deadline(None, short(doc.source))
     trace = Trace(document=doc, settings=settings)
     second = report_end(doc.text)
@@ -307,6 +313,8 @@ def run(
     deadline.check("reading the tables")
     cells, matched = collect(placed)
     findings += matched
+    if ocr_runs(doc):  # OCR'd numbers: kept only where the recogniser was sure and the row adds up
+        findings += gate(cells, doc, template, ocr or DEFAULT_OCR)
     unplaced, arithmetic = check(cells, template)
     findings += unplaced + arithmetic
     findings += fill(cells, template)
@@ -352,6 +360,7 @@ def extract(
     cache: Optional[RepairCache] = None,
     settings: MatchSettings = DEFAULT,
     limits: Limits = DEFAULT_LIMITS,
+    ocr: Optional[OcrSettings] = None,
 ) -> Report:
     """One report in (path, text or bytes), one validated :class:`Report` out.
 
@@ -360,8 +369,11 @@ def extract(
 
     Raises a :class:`~giar.errors.GiarError` (one line naming the document and the cause) for what is no
     report: unreadable, unsupported, encrypted, a scan, not an annual report, the pre-2019 template, over a
-    bound of ``limits`` (:class:`giar.limits.Limits`: size, pages, DOCX parts, HTML nesting and rows, time)."""
-    report = trace(source, name=name, llm=llm, force_llm=force_llm, cache=cache, settings=settings, limits=limits).report
+    bound of ``limits`` (:class:`giar.limits.Limits`: size, pages, DOCX parts, HTML nesting and rows, time).
+    Scans are read by OCR with ``ocr`` (:class:`giar.read.ocr.OcrSettings`) where ``giar[ocr]`` is installed."""
+    report = trace(
+        source, name=name, llm=llm, force_llm=force_llm, cache=cache, settings=settings, limits=limits, ocr=ocr
+    ).report
     assert report is not None
     return report
 
@@ -375,11 +387,12 @@ def trace(
     cache: Optional[RepairCache] = None,
     settings: MatchSettings = DEFAULT,
     limits: Limits = DEFAULT_LIMITS,
+    ocr: Optional[OcrSettings] = None,
 ) -> Trace:
     """Like :func:`extract`, but keep every intermediate object (document, regions, grids, placed rows,
     LLM answers)."""
     label = name or (f"<{type(source).__name__}>" if not isinstance(source, (str, Path)) or "\n" in str(source) else source)
     with typed(label, InternalError, "giar failed on this document, a bug to report"):
         clock = limits.deadline(label)  # one budget for the whole document: reading, stages, LLM repair
-        return run(read(source, name, limits, clock), llm, force_llm, cache, settings, clock)
+        return run(read(source, name, limits, clock, ocr), llm, force_llm, cache, settings, clock, ocr)
     raise AssertionError("unreachable")  # mypy: the context manager does not swallow exceptions

@@ -50,6 +50,7 @@ class FindingKind(StrEnum):
     LLM = "llm"  # what the LLM repair did or why it did not
     NOT_RECORDED = "not_recorded"  # bench replay: no recorded LLM exchange for this document
     HUMAN = "human"  # a person's correction or confirmation (giar.corrections), or one not applied
+    OCR = "ocr"  # read by OCR: a page OCR'd, a number the recogniser was unsure of, a row its arithmetic refused
 
 
 class RowStatus(StrEnum):
@@ -64,6 +65,9 @@ class RowStatus(StrEnum):
     MISSING = "missing"  # not printed: null
     INFERRED = "inferred"  # filled by the arithmetic
     REPAIRED = "repaired"  # placed by an LLM repair
+    OCR_UNSURE = "ocr_unsure"  # (a cell) OCR'd below the confidence threshold: null
+    OCR_BROKEN = "ocr_broken"  # OCR'd values that break a rule: null (a misread cannot be told from the source's error)
+    OCR_DOUBTFUL = "ocr_doubtful"  # ... and they hold digits OCR confuses (0/6/8, 1/7): null, and never inferred
 
     @property
     def uncertain(self) -> bool:
@@ -73,12 +77,13 @@ class RowStatus(StrEnum):
     @property
     def flagged(self) -> bool:
         """The rules could not read it: a model may fill it; the arithmetic may not (except missing rows)."""
-        return self in (RowStatus.AMBIGUOUS, RowStatus.UNMATCHED, RowStatus.MISSING)
+        return self in (RowStatus.AMBIGUOUS, RowStatus.UNMATCHED, RowStatus.MISSING, RowStatus.OCR_BROKEN,
+                        RowStatus.OCR_DOUBTFUL)
 
     @property
     def frozen(self) -> bool:
         """Its neighbours' placement is in doubt: the arithmetic must not fill its cells either."""
-        return self in (RowStatus.AMBIGUOUS, RowStatus.UNMATCHED)
+        return self in (RowStatus.AMBIGUOUS, RowStatus.UNMATCHED, RowStatus.OCR_DOUBTFUL)
 
 
 # how an uncertain placement shows in provenance (named repairs are for people; the status is for stages)

@@ -16,7 +16,9 @@ from ..errors import ReadError, short, typed
 from ..limits import DEFAULT, Deadline, Limits
 from ..model import Document
 from . import guard
+from . import ocr as ocr_reader
 from .ideographs import map_ideographs
+from .ocr import DEFAULT_OCR, OcrSettings
 from .text import is_markdown, normalize, read_text
 
 Source = Union[str, bytes, Path]
@@ -45,22 +47,27 @@ def load(source: Source, name: Optional[str] = None, limits: Limits = DEFAULT) -
 
 
 def read(
-    source: Source, name: Optional[str] = None, limits: Limits = DEFAULT, deadline: Optional[Deadline] = None
+    source: Source,
+    name: Optional[str] = None,
+    limits: Limits = DEFAULT,
+    deadline: Optional[Deadline] = None,
+    ocr: Optional[OcrSettings] = None,
 ) -> Document:
     """The document as text, whatever its format; radicals a PDF producer put for ideographs are mapped back
-    (here, after every reader, so every format gets it)."""
+    (here, after every reader, so every format gets it). Scans (images, PDF pages without a text layer) are
+    read by OCR with ``ocr`` (:class:`~giar.read.ocr.OcrSettings`) where the OCR extra is installed."""
     data, name = load(source, name, limits)
     deadline = deadline or limits.deadline(name)
     digest = hashlib.sha256(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data).hexdigest()
     with typed(name, ReadError, "cannot be read, damaged?"):  # a reader's library on a damaged file
-        doc = _read(data, name, limits)
+        doc = _read(data, name, limits, ocr or DEFAULT_OCR)
     deadline.check("reading")
     doc.sha256 = digest
     doc.text = map_ideographs(doc.text)
     return doc
 
 
-def _read(data: bytes | str, name: str, limits: Limits) -> Document:
+def _read(data: bytes | str, name: str, limits: Limits, ocr: OcrSettings = DEFAULT_OCR) -> Document:
     """Text as it is; bytes screened (``guard.screen``: a DOCX's ZIP directory is checked there), then read by
     the reader their content calls for."""
     if isinstance(data, str):
@@ -70,6 +77,8 @@ def _read(data: bytes | str, name: str, limits: Limits) -> Document:
         return Document(source=name, format="markdown" if is_markdown(text) else "text", text=text)
     if not data.strip():
         raise ReadError(f"{short(name)}: empty file")
+    if ocr_reader.image_kind(data) and ocr_reader.available():  # a scan as an image file: OCR (without the extra, screen says so)
+        return guard.after_ocr(ocr_reader.read_image_file(data, name, limits, ocr), name)
     guard.screen(data, name, limits)
     from .detect import detect
 
@@ -78,6 +87,10 @@ def _read(data: bytes | str, name: str, limits: Limits) -> Document:
         from .pdf import read_pdf
 
         info = guard.open_pdf(data, name, limits)
+        if ocr_reader.available():  # only the pages without a text layer are OCR'd; a PDF with none is read as before
+            blank = ocr_reader.blank_pages(data)
+            if blank:
+                return guard.after_ocr(ocr_reader.read_pdf_ocr(data, name, blank, ocr), name)
         return guard.after_pdf(read_pdf(data, name), data, info, name)
     if fmt == "docx":
         from .docx import read_docx

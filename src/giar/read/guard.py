@@ -267,6 +267,13 @@ def _pdfium_chars(data: bytes, pages: int) -> int:
         pdf.close()
 
 
+def after_ocr(doc: Document, name: str) -> Document:
+    """What OCR found nothing in is no document: a blank page, a photo, a scan too faint to read."""
+    if len(doc.text.strip()) < 20:
+        raise ReadError(f"{short(name)}: a scan in which OCR found no text (blank, or too faint to read)")
+    return doc
+
+
 def after_pdf(doc: Document, data: bytes, info: PdfInfo, name: str) -> Document:
     """What an empty text layer means: a scan (no characters anywhere: :class:`NeedsOCR`), an encryption the
     reader cannot undo, or a file the reader could not parse although pdfium opens it. A PDF without its end
