@@ -76,7 +76,7 @@ def _burn(n: int) -> None:
         total += i * i
 
 
-def parallel_check(n: int = 10_000_000, tries: int = 3) -> str:
+def parallel_check(n: int = 30_000_000, tries: int = 3) -> str:
     """Do CPU-bound processes really run side by side here? The same pure-Python loop in one process, then in
     one process per core at once: on truly parallel cores both take the same wall time (ratio 1.0); on one
     shared core the ratio is the number of processes. Best of ``tries`` each, so a passing neighbour counts
