@@ -84,25 +84,16 @@ def gate(cells: Cells, doc: Document, template: TemplateName, settings: OcrSetti
     for key, c in sorted(conf.items()):
         if c < settings.min_confidence:
             text = cells.prov[key].get("text", "")
-            _null(cells, [key])
-            cells.status[key] = RowStatus.OCR_UNSURE
-            findings.append(Finding(
-                kind=FindingKind.OCR, key=key,
-                message=f"{key}: OCR read {text!r} with confidence {c:.2f}, below {settings.min_confidence:.2f}; "
-                "left null",
-            ))
+            findings.append(_unsure(cells, key, f"{key}: OCR read {text!r} with confidence {c:.2f}, below "
+                                                f"{settings.min_confidence:.2f}; left null"))
     # 1b. a signed column (本年增/减) read without a minus: a minus is a short stroke OCR drops, and no rule checks
     # the sign, so a positive number there is unverified
     for key in sorted(conf):
         value = cells.values.get(key)
         if value is not None and value > 0 and _signed(template, key):
-            _null(cells, [key])
-            cells.status[key] = RowStatus.OCR_UNSURE
-            findings.append(Finding(
-                kind=FindingKind.OCR, key=key,
-                message=f"{key}: OCR read {value} with no sign in a column of increases and decreases; a minus is "
-                "easily lost in OCR and no rule checks it, so it is left null",
-            ))
+            findings.append(_unsure(cells, key, f"{key}: OCR read {value} with no sign in a column of increases "
+                                                "and decreases; a minus is easily lost in OCR and no rule checks "
+                                                "it, so it is left null"))
     # 2. rows that break their own rule (a column rule broken alone is the source's: see the module's note)
     doubted: dict[str, str] = {}  # row -> the rule it broke
     for f in broken(cells.values, template):
@@ -119,6 +110,13 @@ def gate(cells: Cells, doc: Document, template: TemplateName, settings: OcrSetti
             "error, so the row is left null",
         ))
     return findings
+
+
+def _unsure(cells: Cells, key: str, message: str) -> Finding:
+    """Null one value the OCR cannot vouch for, and say why."""
+    _null(cells, [key])
+    cells.status[key] = RowStatus.OCR_UNSURE
+    return Finding(kind=FindingKind.OCR, key=key, message=message)
 
 
 def _signed(template: TemplateName, key: str) -> bool:
