@@ -107,20 +107,54 @@ def _grey(rgb: np.ndarray, settings: OcrSettings) -> np.ndarray:
     import cv2
     import numpy as np
 
+    discs = None
     if rgb.ndim == 2:
         grey = rgb
     elif settings.drop_red:
-        r, g, b = rgb[..., 0].astype(np.int16), rgb[..., 1].astype(np.int16), rgb[..., 2].astype(np.int16)
-        red = (r - np.maximum(g, b)) > 40
+        red, discs = _red(rgb)
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        grey = np.where(red, np.maximum(rgb[..., 0], grey), grey).astype(np.uint8)
+        grey = np.where(red | discs, np.maximum(rgb[..., 0], grey), grey).astype(np.uint8)
     else:
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     # the paper: the page with its ink closed over, blurred; the page over it is the ink on white
     k = max(15, (min(grey.shape) // 40) | 1)
     paper = cv2.medianBlur(cv2.dilate(grey, np.ones((7, 7), np.uint8)), k if k % 2 else k + 1)
     norm = np.asarray(cv2.divide(grey, np.maximum(paper, 1), scale=255), dtype=np.uint8)
+    if discs is not None and discs.any():
+        # what is left of a seal's strokes in the red channel is mid-grey, printed black ink is darker: inside a
+        # seal's disc, the lightest third of the tones is turned to paper and the rest stretched over the range
+        lifted = np.clip(norm.astype(np.float32) * (255.0 / SEAL_LIFT), 0, 255).astype(np.uint8)
+        norm = np.where(discs, lifted, norm)
     return _despeckle(norm)
+
+
+SEAL_LIFT = 170  # the tone (0-255, after the paper is divided out) from which a seal's disc is paper
+
+
+def _red(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The red pixels of a page, and the discs of its seals: a blob of strongly red pixels (a seal's ring, star and
+    ring of text) and everything within its enclosing circle. A JPEG scan keeps colour at half resolution, so a
+    seal's thin strokes lose most of their red and fail the per-pixel test; the disc catches them, and inside it
+    the red channel is read, in which black ink is dark and red ink, smeared or not, light."""
+    import cv2
+    import numpy as np
+
+    r, g, b = rgb[..., 0].astype(np.int16), rgb[..., 1].astype(np.int16), rgb[..., 2].astype(np.int16)
+    redness = r - np.maximum(g, b)
+    discs = np.zeros(redness.shape, np.uint8)
+    strong = (redness > 60).astype(np.uint8)
+    if strong.sum() >= SEAL_PIXELS:
+        n, labels = cv2.connectedComponents(cv2.dilate(strong, np.ones((25, 25), np.uint8)), connectivity=8)
+        for k in range(1, n):
+            ys, xs = np.nonzero((labels == k) & (strong > 0))
+            if len(ys) < SEAL_PIXELS:
+                continue
+            (x, y), radius = cv2.minEnclosingCircle(np.column_stack([xs, ys]).astype(np.float32))
+            cv2.circle(discs, (round(x), round(y)), int(radius * 1.08) + 6, 1, thickness=-1)
+    return redness > 40, discs.astype(bool)
+
+
+SEAL_PIXELS = 500  # strongly red pixels (at 150 dpi) that make a seal: fewer are red text or a red line
 
 
 def _despeckle(grey: np.ndarray) -> np.ndarray:
