@@ -296,15 +296,7 @@ def _dedupe(chars: list[Char], tol: float = 1.0) -> list[Char]:
     by_text: dict[str, list[Char]] = defaultdict(list)
     for ch in chars:
         by_text[ch.text].append(ch)
-    dropped: set[int] = set()
-    for same in by_text.values():
-        if len(same) == 2:  # a text printed twice (most repeated ones): _twins for two, spelled out
-            a, b = same
-            if (abs(a.top - b.top) <= tol and abs(a.x0 - b.x0) <= tol and a.upright == b.upright
-                    and abs(a.size - b.size) < 0.01):
-                dropped.add(id(b))  # the later printed
-        elif len(same) > 2:
-            dropped.update(map(id, _twins(same, tol)))
+    dropped = {id(ch) for same in by_text.values() if len(same) > 1 for ch in _twins(same, tol)}
     return [ch for ch in chars if id(ch) not in dropped] if dropped else chars
 
 
@@ -313,7 +305,13 @@ def _twins(same: list[Char], tol: float) -> list[Char]:
     nearest one before it (by position) that it overprints and that is not dropped already, the later printed.
 
     Sorted by position, a character's twin can only be among the ones just before it with a top at most ``tol``
-    higher; a run level with it and more than ``tol`` to its left is skipped whole."""
+    higher; a run level with it and more than ``tol`` to its left is skipped whole. A text printed twice (most
+    repeated texts) is one comparison, without the sort."""
+    if len(same) == 2:
+        a, b = same
+        twins = (abs(a.top - b.top) <= tol and abs(a.x0 - b.x0) <= tol and a.upright == b.upright
+                 and abs(a.size - b.size) < 0.01)
+        return [b] if twins else []  # the later printed
     srt = sorted(same, key=_BY_TOP_X)
     run = list(range(len(srt)))  # where the run of characters with this one's top starts
     dropped: dict[int, Char] = {}  # by id
@@ -364,8 +362,7 @@ def _walk(parent: _Handle, count, get, outer: Matrix, out: PageContent, count_im
     straight = ob == 0 and oc == 0  # no quarter turn: an axis-aligned path stays axis-aligned, x and y apart
     obj = _Handle()
     count_segments, object_matrix, matrix_at, matrix = _count_segments, _object_matrix, _MATRIX_AT, _MATRIX
-    segment, five_at, five_points, fill_color = _segment, _FIVE_AT.from_address, _FIVE_POINTS.unpack_from, _fill_color
-    color, red, green, blue, alpha, white = _COLOR, _RED_AT, _GREEN_AT, _BLUE_AT, _ALPHA_AT, _WHITE
+    segment, five_at, five_points = _segment, _FIVE_AT.from_address, _FIVE_POINTS.unpack_from
     unpack = _SIX.unpack
     for i in range(count(parent)):
         address = get(parent, i)
@@ -391,9 +388,8 @@ def _walk(parent: _Handle, count, get, outer: Matrix, out: PageContent, count_im
                 x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = _five_points(obj)
             if x4 == x0 and y4 == y0 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
                                           or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
-                if (fill_color(obj, red, green, blue, alpha) and color[0] >= white and color[1] >= white
-                        and color[2] >= white and not _stroked(obj)):
-                    continue  # white and not stroked: a backing, no rule (see _hidden)
+                if _hidden(obj):
+                    continue  # white and not stroked: a backing, no rule
                 a *= oa
                 d *= od
                 e = e * oa + oe

@@ -171,13 +171,7 @@ def _text_of(chars: list[Char]) -> str:
         if c.top != top or c.bottom != bottom or not c.upright:
             break
     else:  # one line, one font
-        line = sorted(chars, key=_X0)
-        prev_x1 = line[0].x0  # no gap before the first (a size is never 0)
-        for c in line:  # a visible gap anywhere (rare in a cell): spelled word by word
-            if c.x0 - prev_x1 > WORD_GAP * c.size:
-                return _line_text(line)
-            prev_x1 = c.x1
-        return normalize("".join([c.text for c in line]))
+        return _line_text(sorted(chars, key=_X0))
     text = ""
     for line in _group_lines(chars):
         s = _line_text(line)
